@@ -1,0 +1,124 @@
+/**
+ * How records live inside a drive's `drive.db`: files and symlinks are ordinary Hyperdrive entries
+ * (stamp inside `metadata`), tombstones and directory markers have subs of their own (stamp as the
+ * value). Actors decode with this module; the API encodes with it.
+ */
+import SubEncoder from 'sub-encoder'
+import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordSub, Stamp } from './types.js'
+
+/** The reserved metadata key that carries a file's stamp. */
+export const STAMP_KEY = 'multidrive:stamp'
+
+/** Key encodings of the three subs, as Hyperdrive encodes its own `files` sub. */
+export const SUB_ENCODERS: Record<RecordSub, SubEncoder> = {
+  files: new SubEncoder('files', 'utf-8'),
+  tombstones: new SubEncoder('tombstones', 'utf-8'),
+  dirs: new SubEncoder('dirs', 'utf-8')
+}
+
+export const RECORD_SUBS = Object.keys(SUB_ENCODERS) as RecordSub[]
+
+const PREFIXES = RECORD_SUBS.map((sub) => ({ sub, prefix: SUB_ENCODERS[sub].prefix as Buffer }))
+
+export const UNSTAMPED: Stamp = Object.freeze({ t: 0, clock: Object.freeze({}) }) as Stamp
+
+/** Called with a reason when a remote drive holds data we cannot decode (never throws). */
+export type Warn = (message: string) => void
+
+/** Which sub a raw `drive.db` key belongs to, and its path; `null` for keys that are not records. */
+export function decodeKey(raw: Buffer): { sub: RecordSub; path: DrivePath } | null {
+  for (const { sub, prefix } of PREFIXES) {
+    if (raw.length > prefix.length && raw.compare(prefix, 0, prefix.length, 0, prefix.length) === 0) {
+      return { sub, path: raw.toString('utf-8', prefix.length) as DrivePath }
+    }
+  }
+  return null
+}
+
+const HEX_KEY = /^[0-9a-f]{64}$/
+
+/** A stamp as written by a (possibly malicious or buggy) remote writer, or `null` if malformed. */
+export function parseStamp(value: unknown): Stamp | null {
+  if (value === null || typeof value !== 'object') return null
+  const { t, clock } = value as { t?: unknown; clock?: unknown }
+  if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) return null
+  if (clock === null || typeof clock !== 'object' || Array.isArray(clock)) return null
+  const parsed: Record<string, number> = {}
+  for (const [drive, seq] of Object.entries(clock)) {
+    if (!HEX_KEY.test(drive) || !Number.isSafeInteger(seq) || (seq as number) < 0) return null
+    parsed[drive] = seq as number
+  }
+  return { t, clock: parsed }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+}
+
+function isBlobId(value: unknown): value is BlobId {
+  if (!isPlainObject(value)) return false
+  return (
+    Number.isSafeInteger(value.byteOffset) &&
+    Number.isSafeInteger(value.blockOffset) &&
+    Number.isSafeInteger(value.blockLength) &&
+    Number.isSafeInteger(value.byteLength)
+  )
+}
+
+/** Splits an entry's metadata into the user's part and our stamp. */
+export function splitMetadata(metadata: unknown): { user: unknown; stamp: unknown } {
+  if (!isPlainObject(metadata) || !(STAMP_KEY in metadata)) return { user: metadata ?? null, stamp: undefined }
+  const { [STAMP_KEY]: stamp, ...user } = metadata
+  return { user: Object.keys(user).length === 0 ? null : user, stamp }
+}
+
+/** Metadata to store with a file: the user's keys plus the stamp under the reserved key. */
+export function stampMetadata(user: Record<string, unknown> | null, stamp: Stamp): Record<string, unknown> {
+  return { ...user, [STAMP_KEY]: stamp }
+}
+
+/** Value stored for a tombstone or directory marker. (Never a `blob` field: Hyperdrive reads those.) */
+export function markerValue(stamp: Stamp): Stamp {
+  return { t: stamp.t, clock: stamp.clock }
+}
+
+/**
+ * Decodes one `drive.db` node into a record. Malformed stamps or values from a remote drive make
+ * an unstamped record (and a warning), never an exception.
+ */
+export function decodeRecord(
+  drive: DriveKey,
+  sub: RecordSub,
+  path: DrivePath,
+  seq: number,
+  value: unknown,
+  warn: Warn
+): DriveRecord {
+  if (sub !== 'files') {
+    const stamp = parseStamp(value)
+    if (stamp === null)
+      warn(`drive ${drive} has a malformed ${sub} value at ${path} (seq ${seq}); treated as unstamped`)
+    return { drive, sub, path, seq, kind: sub === 'dirs' ? 'dir' : 'tombstone', stamp: stamp ?? UNSTAMPED }
+  }
+  const entry = isPlainObject(value) ? value : {}
+  const { user, stamp: rawStamp } = splitMetadata(entry.metadata)
+  let stamp = UNSTAMPED
+  if (rawStamp !== undefined) {
+    const parsed = parseStamp(rawStamp)
+    if (parsed === null) warn(`drive ${drive} has a malformed stamp at ${path} (seq ${seq}); treated as unstamped`)
+    else stamp = parsed
+  }
+  const linkname = typeof entry.linkname === 'string' ? entry.linkname : null
+  return {
+    drive,
+    sub,
+    path,
+    seq,
+    kind: linkname !== null ? 'symlink' : 'file',
+    stamp,
+    executable: entry.executable === true,
+    linkname,
+    blob: isBlobId(entry.blob) ? entry.blob : null,
+    metadata: user
+  }
+}

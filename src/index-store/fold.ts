@@ -1,0 +1,165 @@
+/**
+ * The fold: a batch of record changes plus the index state they touch -> the index writes and the
+ * merged changes. Pure: the indexer loads the state, calls `fold`, and commits what it returns.
+ */
+import { ROOT_PATH } from '../events/paths.js'
+import type { DriveKey, DrivePath, MergedChange, MergedEntry, RecordSub } from '../events/types.js'
+import { type Resolution, type Resolver, resolve } from './resolve.js'
+import {
+  childKey,
+  depthOf,
+  type IndexWrite,
+  inConflict,
+  nameOf,
+  parentOf,
+  type StoredRecord,
+  toCandidate,
+  toEntry,
+  type WinnerState
+} from './schema.js'
+
+/** Set (or, with `record: null`, remove) one drive's record of one sub at a path. */
+export interface RecordChange {
+  path: DrivePath
+  drive: DriveKey
+  sub: RecordSub
+  record: StoredRecord | null
+}
+
+export interface FoldInput {
+  resolver: Resolver
+  /** Current records of every changed path (absent: none). */
+  records: Map<DrivePath, StoredRecord[]>
+  /** Current merged state of every changed path and all its ancestors (absent: not live). */
+  winners: Map<DrivePath, WinnerState>
+  /** Which of those paths are currently in conflict. */
+  conflicts: Set<DrivePath>
+  changes: readonly RecordChange[]
+}
+
+export interface FoldOutput {
+  writes: IndexWrite[]
+  changes: MergedChange[]
+}
+
+/** Each drive's newest record at the path is that drive's statement (one per drive). */
+export function candidateRecords(records: readonly StoredRecord[]): StoredRecord[] {
+  const byDrive = new Map<string, StoredRecord>()
+  for (const r of records) {
+    const prev = byDrive.get(r.drive)
+    if (prev === undefined || r.seq > prev.seq) byDrive.set(r.drive, r)
+  }
+  return [...byDrive.values()]
+}
+
+/** Resolves a path's records; `winner` is the full record of the winning candidate. */
+export function resolveRecords(
+  records: readonly StoredRecord[],
+  resolver: Resolver
+): Resolution & { record: StoredRecord | null } {
+  const statements = candidateRecords(records)
+  const resolution = resolve(statements.map(toCandidate), resolver)
+  const winner = resolution.winner
+  const record = winner === null ? null : (statements.find((r) => r.drive === winner.drive) ?? null)
+  return { ...resolution, record }
+}
+
+function applyChange(records: StoredRecord[], change: RecordChange): StoredRecord[] {
+  const kept = records.filter((r) => r.drive !== change.drive || r.sub !== change.sub)
+  if (change.record !== null) kept.push(change.record)
+  return kept
+}
+
+function sameRecord(a: StoredRecord | null, b: StoredRecord | null): boolean {
+  if (a === null || b === null) return a === b
+  return a.drive === b.drive && a.seq === b.seq && a.sub === b.sub
+}
+
+function entryOf(path: DrivePath, state: WinnerState | null | undefined): MergedEntry | null {
+  return state?.w ? toEntry(path, state.w) : null
+}
+
+export function fold(input: FoldInput): FoldOutput {
+  const writes: IndexWrite[] = []
+  const out: MergedChange[] = []
+
+  // 1. Apply the changes to each touched path's records.
+  const records = new Map<DrivePath, StoredRecord[]>()
+  for (const change of input.changes) {
+    const current = records.get(change.path) ?? input.records.get(change.path) ?? []
+    records.set(change.path, applyChange(current, change))
+  }
+
+  // 2. Resolve every touched path; its new winning live record and head-conflict flag.
+  const next = new Map<DrivePath, WinnerState>()
+  const byDepth: Set<DrivePath>[] = []
+  const markDirty = (path: DrivePath) => {
+    const d = depthOf(path)
+    let bucket = byDepth[d]
+    if (bucket === undefined) {
+      bucket = new Set()
+      byDepth[d] = bucket
+    }
+    bucket.add(path)
+  }
+  const stateOf = (path: DrivePath): WinnerState => {
+    let s = next.get(path)
+    if (s === undefined) {
+      const old = input.winners.get(path)
+      s = old ? { ...old } : { w: null, n: 0, hc: input.conflicts.has(path) }
+      next.set(path, s)
+    }
+    return s
+  }
+
+  for (const [path, list] of records) {
+    if (list.length === 0) writes.push({ part: 'records', key: path, value: null })
+    else writes.push({ part: 'records', key: path, value: list })
+    const resolved = resolveRecords(list, input.resolver)
+    const live = resolved.record !== null && resolved.record.kind !== 'tombstone' ? resolved.record : null
+    const s = stateOf(path)
+    s.w = live
+    s.hc = resolved.conflict
+    markDirty(path)
+  }
+
+  // 3. Children before parents: a path whose liveness flips changes its parent's child count.
+  for (let depth = byDepth.length - 1; depth >= 0; depth--) {
+    const bucket = byDepth[depth]
+    if (bucket === undefined) continue
+    for (const path of bucket) {
+      const old = input.winners.get(path) ?? null
+      const s = stateOf(path)
+      const wasLive = old !== null
+      // The root always exists; it is stored, like any directory, only while something lives in it.
+      const isLive = s.w !== null || s.n > 0
+
+      if (path !== ROOT_PATH && wasLive !== isLive) {
+        const parent = parentOf(path)
+        stateOf(parent).n += isLive ? 1 : -1
+        writes.push({ part: 'children', key: childKey(parent, nameOf(path)), value: isLive ? '' : null })
+        markDirty(parent)
+      }
+
+      if (isLive) writes.push({ part: 'winners', key: path, value: s })
+      else if (wasLive) writes.push({ part: 'winners', key: path, value: null })
+
+      const wasConflict = input.conflicts.has(path)
+      const isConflict = path !== ROOT_PATH && inConflict(s)
+      if (wasConflict !== isConflict) writes.push({ part: 'conflicts', key: path, value: isConflict ? '' : null })
+
+      // 4. A merged change when the winning record or the conflict status moved.
+      if (sameRecord(old?.w ?? null, s.w) && wasConflict === isConflict) continue
+      const after = entryOf(path, s)
+      out.push({
+        path,
+        type: isConflict ? 'conflict' : after === null ? 'del' : 'put',
+        before: entryOf(path, old),
+        after
+      })
+    }
+  }
+
+  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+  return { writes, changes: out }
+}

@@ -1,0 +1,205 @@
+/**
+ * The indexer: takes events off the bus one at a time, loads the index state they touch, folds them
+ * and commits each as ONE atomic batch, checkpoint included. Reads drives never; knows them only by
+ * the events it is handed.
+ */
+import type { IndexBus } from '../events/bus.js'
+import type { Checkpoint, DriveKey, DrivePath, IndexEvent, MergedChange } from '../events/types.js'
+import { fold, type RecordChange } from './fold.js'
+import { type Resolver, resolverId } from './resolve.js'
+import { ancestorsOf, type IndexWrite, SCHEMA_VERSION, type StoredRecord, type WinnerState } from './schema.js'
+import type { IndexStore } from './store.js'
+
+/** How many paths a removal folds per atomic batch. */
+const REMOVE_BATCH = 512
+
+const UNFINISHED: Checkpoint = { version: 0, fork: -1 }
+
+function reached(checkpoint: Checkpoint | undefined, target: Checkpoint): boolean {
+  if (checkpoint === undefined) return target.version === 0 && target.fork <= 0
+  return checkpoint.fork > target.fork || (checkpoint.fork === target.fork && checkpoint.version >= target.version)
+}
+
+export interface IndexerOptions {
+  store: IndexStore
+  resolver: Resolver
+  /** Called after each commit with the merged changes it made (possibly none). */
+  onCommit?: (changes: MergedChange[], drive: DriveKey) => void
+}
+
+export class Indexer {
+  readonly store: IndexStore
+  readonly resolver: Resolver
+  private readonly onCommit: (changes: MergedChange[], drive: DriveKey) => void
+  private readonly checkpoints = new Map<DriveKey, Checkpoint>()
+  private readonly waiters = new Set<{ drive: DriveKey; target: Checkpoint; resolve: () => void }>()
+  private lock: Promise<void> = Promise.resolve()
+  /** Whether open() found an index built by another schema or resolver, and emptied it. */
+  rebuilt = false
+
+  constructor({ store, resolver, onCommit }: IndexerOptions) {
+    this.store = store
+    this.resolver = resolver
+    this.onCommit = onCommit ?? (() => {})
+  }
+
+  /** Opens the store; an index built with another schema or resolver is emptied to be rebuilt. */
+  async open(): Promise<void> {
+    await this.store.open()
+    const meta = await this.store.readMeta()
+    const wanted = { schema: SCHEMA_VERSION, resolver: resolverId(this.resolver) }
+    if (meta === null || meta.schema !== wanted.schema || meta.resolver !== wanted.resolver) {
+      this.rebuilt = meta !== null
+      await this.store.clear()
+      await this.store.commit([{ part: 'meta', key: 'meta', value: wanted }])
+    }
+    for (const [drive, cp] of await this.store.readCheckpoints()) this.checkpoints.set(drive, cp)
+  }
+
+  /** Consumes the bus until it closes. */
+  async run(bus: IndexBus): Promise<void> {
+    for (let pending = await bus.take(); pending !== null; pending = await bus.take()) {
+      try {
+        await this.exclusive(() => this.apply(pending.event))
+        pending.resolve()
+      } catch (err) {
+        pending.reject(err as Error)
+      }
+    }
+  }
+
+  checkpoint(drive: DriveKey): Checkpoint | null {
+    return this.checkpoints.get(drive) ?? null
+  }
+
+  /** Every indexed drive -> its indexed length. */
+  versions(): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [drive, cp] of this.checkpoints) out[drive] = cp.version
+    return out
+  }
+
+  indexedDrives(): DriveKey[] {
+    return [...this.checkpoints.keys()]
+  }
+
+  /** Resolves once the drive is indexed up to `target` (or past it: a later fork). */
+  waitFor(drive: DriveKey, target: Checkpoint): Promise<void> {
+    if (reached(this.checkpoints.get(drive), target)) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.add({ drive, target, resolve }))
+  }
+
+  /** Drops every record of a drive and forgets it, in bounded atomic batches. */
+  async removeDrive(drive: DriveKey): Promise<void> {
+    let after: DrivePath | null = null
+    for (;;) {
+      const done = await this.exclusive(async () => {
+        const changes: RecordChange[] = []
+        let last: DrivePath | null = null
+        let seen = 0
+        for await (const [path, records] of this.store.recordRange(after === null ? {} : { gt: after })) {
+          last = path
+          for (const r of records) if (r.drive === drive) changes.push({ path, drive, sub: r.sub, record: null })
+          if (++seen >= REMOVE_BATCH) break
+        }
+        const finished = seen < REMOVE_BATCH
+        const extra: IndexWrite[] = finished ? [{ part: 'checkpoints', key: drive, value: null }] : []
+        await this.foldAndCommit(drive, changes, extra)
+        if (finished) this.checkpoints.delete(drive)
+        after = last
+        return finished
+      })
+      if (done) return
+    }
+  }
+
+  /** Runs index mutations one at a time, whoever asks (the bus loop or a removal). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.lock.then(fn)
+    this.lock = result.then(
+      () => {},
+      () => {}
+    )
+    return result
+  }
+
+  private async apply(event: IndexEvent): Promise<void> {
+    const drive = event.drive
+    const changes: RecordChange[] = []
+    if (event.type === 'records') {
+      for (const op of event.ops) {
+        if (op.op === 'put') {
+          const { path, ...record } = op.record
+          changes.push({ path, drive, sub: record.sub, record })
+        } else {
+          changes.push({ path: op.path, drive, sub: op.sub, record: null })
+        }
+      }
+    } else {
+      // A rescan slice: the drive's `sub` records in (after, upTo] are exactly the slice's records.
+      const seen = new Set<string>()
+      for (const { path, ...record } of event.records) {
+        seen.add(path)
+        changes.push({ path, drive, sub: record.sub, record })
+      }
+      const range = {
+        ...(event.after === null ? {} : { gt: event.after }),
+        ...(event.upTo === null ? {} : { lte: event.upTo })
+      }
+      // A drive never indexed has no records to replace: skip the range scan.
+      if (!event.fresh) {
+        for await (const [path, records] of this.store.recordRange(range)) {
+          if (seen.has(path)) continue
+          if (records.some((r) => r.drive === drive && r.sub === event.sub)) {
+            changes.push({ path, drive, sub: event.sub, record: null })
+          }
+        }
+      }
+    }
+    // The first slice of a first scan leaves a checkpoint no fork matches: a crash before the last
+    // slice then makes the next run rescan, replacing whatever the partial scan wrote.
+    const checkpoint = event.checkpoint ?? (this.checkpoints.has(drive) ? null : UNFINISHED)
+    const extra: IndexWrite[] = checkpoint === null ? [] : [{ part: 'checkpoints', key: drive, value: checkpoint }]
+    await this.foldAndCommit(drive, changes, extra)
+    if (checkpoint !== null) this.advance(drive, checkpoint)
+  }
+
+  private async foldAndCommit(drive: DriveKey, changes: RecordChange[], extra: IndexWrite[]): Promise<void> {
+    const touched = [...new Set(changes.map((c) => c.path))]
+    const related = new Set<DrivePath>(touched)
+    for (const path of touched) for (const a of ancestorsOf(path)) related.add(a)
+    const relatedList = [...related]
+
+    const [recordValues, winnerValues, conflictValues] = await Promise.all([
+      this.store.records(touched),
+      this.store.winners(relatedList),
+      this.store.inConflict(relatedList)
+    ])
+    const records = new Map<DrivePath, StoredRecord[]>()
+    touched.forEach((path, i) => {
+      const value = recordValues[i]
+      if (value) records.set(path, value)
+    })
+    const winners = new Map<DrivePath, WinnerState>()
+    const conflicts = new Set<DrivePath>()
+    relatedList.forEach((path, i) => {
+      const w = winnerValues[i]
+      if (w) winners.set(path, w)
+      if (conflictValues[i]) conflicts.add(path)
+    })
+
+    const out = fold({ resolver: this.resolver, records, winners, conflicts, changes })
+    await this.store.commit([...out.writes, ...extra])
+    this.onCommit(out.changes, drive)
+  }
+
+  private advance(drive: DriveKey, checkpoint: Checkpoint): void {
+    this.checkpoints.set(drive, checkpoint)
+    for (const waiter of this.waiters) {
+      if (waiter.drive === drive && reached(checkpoint, waiter.target)) {
+        this.waiters.delete(waiter)
+        waiter.resolve()
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Resolution: which drive's record wins a path. Pure functions of the candidates, so every peer with
+ * the same drive contents picks the same winner whatever the order drives were added in.
+ */
+import { createHash } from 'node:crypto'
+import type { Candidate } from '../events/types.js'
+
+/** A custom comparator: negative when `a` wins over `b`. */
+export type Comparator = (a: Candidate, b: Candidate) => number
+export type Resolver = 'causal' | 'wall-clock' | Comparator
+
+export interface Resolution {
+  /** The winning candidate; a tombstone winner means the path does not exist. */
+  winner: Candidate | null
+  /** Every candidate, sorted by drive key. */
+  candidates: Candidate[]
+  /** The candidates no other candidate dominates (concurrent statements), sorted by drive key. */
+  heads: Candidate[]
+  /** Several heads: concurrent writes the resolver had to break a tie between. */
+  conflict: boolean
+}
+
+/** `b` dominates `a` when `b` is a later record of the same drive, or `b`'s writer had seen `a`. */
+export function dominates(b: Candidate, a: Candidate): boolean {
+  if (b.drive === a.drive) return b.seq > a.seq
+  const seen = b.clock[a.drive]
+  return seen !== undefined && seen >= a.seq
+}
+
+export function headsOf(candidates: readonly Candidate[]): Candidate[] {
+  return candidates.filter((a) => !candidates.some((b) => b !== a && dominates(b, a)))
+}
+
+/** Newest `t` first, then the higher drive key (hex compares like the key's bytes). */
+function byTimeThenKey(a: Candidate, b: Candidate): number {
+  if (a.t !== b.t) return b.t - a.t
+  return a.drive < b.drive ? 1 : a.drive > b.drive ? -1 : 0
+}
+
+function best(candidates: readonly Candidate[], compare: Comparator): Candidate | null {
+  let winner: Candidate | null = null
+  for (const c of candidates) {
+    if (winner === null) winner = c
+    else {
+      const order = compare(c, winner)
+      // A comparator that calls it even still needs one answer on every peer: the drive key.
+      if (order < 0 || (order === 0 && c.drive > winner.drive)) winner = c
+    }
+  }
+  return winner
+}
+
+function byDriveKey(a: Candidate, b: Candidate): number {
+  return a.drive < b.drive ? -1 : a.drive > b.drive ? 1 : 0
+}
+
+export function resolve(candidates: readonly Candidate[], resolver: Resolver = 'causal'): Resolution {
+  const sorted = [...candidates].sort(byDriveKey)
+  const heads = headsOf(sorted)
+  let winner: Candidate | null
+  if (resolver === 'causal') winner = best(heads, byTimeThenKey)
+  else if (resolver === 'wall-clock') winner = best(sorted, byTimeThenKey)
+  else winner = best(sorted, resolver)
+  return { winner, candidates: sorted, heads, conflict: heads.length > 1 }
+}
+
+/** A stable name for a resolver, stored in the index so a change of resolver triggers a rebuild. */
+export function resolverId(resolver: Resolver): string {
+  if (typeof resolver === 'string') return resolver
+  return `custom:${createHash('sha256').update(resolver.toString()).digest('hex').slice(0, 16)}`
+}

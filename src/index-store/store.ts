@@ -1,0 +1,169 @@
+/**
+ * The index store: the contract the indexer and the read path rely on, and its implementation over
+ * any abstract-level database (`classic-level` on disk, `memory-level` in memory).
+ */
+import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
+import { ClassicLevel } from 'classic-level'
+import { MemoryLevel } from 'memory-level'
+import type { Checkpoint, DriveKey, DrivePath } from '../events/types.js'
+import {
+  type IndexMeta,
+  type IndexPart,
+  type IndexWrite,
+  type StoredRecord,
+  underRange,
+  type WinnerState
+} from './schema.js'
+
+export interface KeyRange {
+  gt?: string
+  gte?: string
+  lt?: string
+  lte?: string
+}
+
+export interface IndexStore {
+  open(): Promise<void>
+  close(): Promise<void>
+  readMeta(): Promise<IndexMeta | null>
+  readCheckpoints(): Promise<Map<DriveKey, Checkpoint>>
+  /** The merged state of a live path, read synchronously: the read path's single lookup. */
+  winner(path: DrivePath): WinnerState | null
+  winners(paths: readonly DrivePath[]): Promise<(WinnerState | null)[]>
+  records(paths: readonly DrivePath[]): Promise<(StoredRecord[] | null)[]>
+  /** Which of the paths are in conflict. */
+  inConflict(paths: readonly DrivePath[]): Promise<boolean[]>
+  /** Records of every path in a key range, sorted by path. */
+  recordRange(range: KeyRange): AsyncIterable<[DrivePath, StoredRecord[]]>
+  /** Live paths strictly under a folder, sorted. */
+  winnersUnder(folder: DrivePath, after?: DrivePath): AsyncIterable<[DrivePath, WinnerState]>
+  /** Names of a directory's live children, sorted. */
+  children(dir: DrivePath): AsyncIterable<string>
+  /** Paths in conflict strictly under a folder, sorted. */
+  conflictsUnder(folder: DrivePath): AsyncIterable<DrivePath>
+  /** Every key and value of one part of the index, sorted (verification and tests). */
+  entries(part: IndexPart): AsyncIterable<[string, unknown]>
+  /** Applies writes as one atomic batch. */
+  commit(writes: readonly IndexWrite[]): Promise<void>
+  /** Empties the index (a rebuild). */
+  clear(): Promise<void>
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: abstract-level's database type is generic over its format.
+type AnyLevel = AbstractLevel<any, string, any>
+type Sub = AbstractSublevel<AnyLevel, string | Buffer | Uint8Array, string, unknown>
+
+/** The index over an abstract-level database. Owns (and closes) the database only if it opened it. */
+export class LevelIndexStore implements IndexStore {
+  private readonly db: AnyLevel
+  private readonly owned: boolean
+  private readonly parts: Record<IndexPart, Sub>
+
+  constructor(db: AnyLevel, { owned }: { owned: boolean }) {
+    this.db = db
+    this.owned = owned
+    // A database handed to us may hold other data: keep ours under one prefix.
+    const root: AnyLevel = owned ? db : (db.sublevel('multidrive') as unknown as AnyLevel)
+    const json = (name: string) => root.sublevel(name, { valueEncoding: 'json' }) as unknown as Sub
+    const utf8 = (name: string) => root.sublevel(name, { valueEncoding: 'utf8' }) as unknown as Sub
+    this.parts = {
+      records: json('r'),
+      winners: json('w'),
+      children: utf8('c'),
+      conflicts: utf8('x'),
+      checkpoints: json('p'),
+      meta: json('m')
+    }
+  }
+
+  async open(): Promise<void> {
+    await this.db.open()
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.db.close()
+  }
+
+  async readMeta(): Promise<IndexMeta | null> {
+    return ((await this.parts.meta.get('meta')) as IndexMeta | undefined) ?? null
+  }
+
+  async readCheckpoints(): Promise<Map<DriveKey, Checkpoint>> {
+    const out = new Map<DriveKey, Checkpoint>()
+    for await (const [key, value] of this.parts.checkpoints.iterator()) out.set(key as DriveKey, value as Checkpoint)
+    return out
+  }
+
+  winner(path: DrivePath): WinnerState | null {
+    return (this.parts.winners.getSync(path) as WinnerState | undefined) ?? null
+  }
+
+  async winners(paths: readonly DrivePath[]): Promise<(WinnerState | null)[]> {
+    if (paths.length === 0) return []
+    const values = await this.parts.winners.getMany(paths as DrivePath[])
+    return values.map((v) => (v as WinnerState | undefined) ?? null)
+  }
+
+  async records(paths: readonly DrivePath[]): Promise<(StoredRecord[] | null)[]> {
+    if (paths.length === 0) return []
+    const values = await this.parts.records.getMany(paths as DrivePath[])
+    return values.map((v) => (v as StoredRecord[] | undefined) ?? null)
+  }
+
+  async inConflict(paths: readonly DrivePath[]): Promise<boolean[]> {
+    if (paths.length === 0) return []
+    const values = await this.parts.conflicts.getMany(paths as DrivePath[])
+    return values.map((v) => v !== undefined)
+  }
+
+  async *recordRange(range: KeyRange): AsyncIterable<[DrivePath, StoredRecord[]]> {
+    for await (const [key, value] of this.parts.records.iterator(range)) {
+      yield [key as DrivePath, value as StoredRecord[]]
+    }
+  }
+
+  async *winnersUnder(folder: DrivePath, after?: DrivePath): AsyncIterable<[DrivePath, WinnerState]> {
+    const range: KeyRange = underRange(folder)
+    if (after !== undefined && after > (range.gt as string)) range.gt = after
+    for await (const [key, value] of this.parts.winners.iterator(range)) {
+      yield [key as DrivePath, value as WinnerState]
+    }
+  }
+
+  async *children(dir: DrivePath): AsyncIterable<string> {
+    const prefix = `${dir}\0`
+    for await (const key of this.parts.children.keys({ gte: prefix, lt: `${dir}\x01` })) {
+      yield (key as string).slice(prefix.length)
+    }
+  }
+
+  async *conflictsUnder(folder: DrivePath): AsyncIterable<DrivePath> {
+    for await (const key of this.parts.conflicts.keys(underRange(folder))) yield key as DrivePath
+  }
+
+  async *entries(part: IndexPart): AsyncIterable<[string, unknown]> {
+    for await (const [key, value] of this.parts[part].iterator()) yield [key as string, value]
+  }
+
+  async commit(writes: readonly IndexWrite[]): Promise<void> {
+    if (writes.length === 0) return
+    const ops = writes.map((w) =>
+      w.value === null
+        ? { type: 'del' as const, sublevel: this.parts[w.part], key: w.key }
+        : { type: 'put' as const, sublevel: this.parts[w.part], key: w.key, value: w.value }
+    )
+    // biome-ignore lint/suspicious/noExplicitAny: batch ops across sublevels of different value types.
+    await this.db.batch(ops as any)
+  }
+
+  async clear(): Promise<void> {
+    for (const part of Object.values(this.parts)) await part.clear()
+  }
+}
+
+/** The index for a MultiDrive `index` option: a path (LevelDB on disk), a database, or in memory. */
+export function createIndexStore(index?: string | AnyLevel): IndexStore {
+  if (index === undefined) return new LevelIndexStore(new MemoryLevel(), { owned: true })
+  if (typeof index === 'string') return new LevelIndexStore(new ClassicLevel(index), { owned: true })
+  return new LevelIndexStore(index, { owned: false })
+}
