@@ -1,0 +1,107 @@
+/**
+ * The lifecycle of one drive's actor. The machine holds lifecycle only: which phase the actor is in,
+ * whether the drive changed while it was reading, how many retries failed. Records never pass
+ * through it: the `catchUp` actor reads the drive and hands batches to the indexer itself.
+ *
+ * opening -> catchingUp -> live | waitingForPeers, back to catchingUp on every change; a failed
+ * read goes to retrying with exponential backoff; STOP (or the drive closing) ends in closed.
+ */
+import { assign, fromCallback, fromPromise, setup } from 'xstate'
+
+/** What a catch-up found: everything read, or a replica with no peer to read more from. */
+export type CatchUpOutcome = 'caught-up' | 'no-peers'
+
+export type DriveActorEvent = { type: 'CHANGED' } | { type: 'PEER_ADD' } | { type: 'PEER_REMOVE' } | { type: 'STOP' }
+
+export interface DriveActorContext {
+  /** The drive changed during the current catch-up: run another. */
+  dirty: boolean
+  /** Failed catch-ups in a row (drives the backoff). */
+  attempts: number
+  lastError: string | null
+}
+
+const RETRY_BASE_MS = 100
+const RETRY_MAX_MS = 30_000
+
+function notProvided(name: string): never {
+  throw new Error(`drive actor: '${name}' must be provided by the supervisor`)
+}
+
+export const driveMachine = setup({
+  types: {
+    context: {} as DriveActorContext,
+    events: {} as DriveActorEvent
+  },
+  actors: {
+    open: fromPromise<void>(async () => notProvided('open')),
+    catchUp: fromPromise<CatchUpOutcome>(async () => notProvided('catchUp')),
+    /** Turns the drive's core events into CHANGED / PEER_* / STOP; returns its cleanup. */
+    watch: fromCallback<DriveActorEvent>(() => notProvided('watch'))
+  },
+  delays: {
+    backoff: ({ context }) => Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** context.attempts)
+  },
+  guards: {
+    dirty: ({ context }) => context.dirty,
+    noPeers: (_, outcome: CatchUpOutcome) => outcome === 'no-peers'
+  },
+  actions: {
+    markDirty: assign({ dirty: true }),
+    recordFailure: assign(({ context }, error: unknown) => ({
+      attempts: context.attempts + 1,
+      lastError: error instanceof Error ? error.message : String(error)
+    }))
+  }
+}).createMachine({
+  id: 'drive',
+  context: { dirty: false, attempts: 0, lastError: null },
+  initial: 'opening',
+  invoke: { src: 'watch' },
+  on: { STOP: '.closed' },
+  states: {
+    opening: {
+      invoke: {
+        src: 'open',
+        onDone: 'catchingUp',
+        onError: {
+          target: 'retrying',
+          actions: { type: 'recordFailure', params: ({ event }: { event: { error: unknown } }) => event.error }
+        }
+      }
+    },
+    catchingUp: {
+      entry: assign({ dirty: false }),
+      on: { CHANGED: { actions: 'markDirty' } },
+      invoke: {
+        src: 'catchUp',
+        onDone: [
+          { guard: 'dirty', target: 'catchingUp', reenter: true, actions: assign({ attempts: 0 }) },
+          {
+            guard: { type: 'noPeers', params: ({ event }) => event.output },
+            target: 'waitingForPeers',
+            actions: assign({ attempts: 0 })
+          },
+          { target: 'live', actions: assign({ attempts: 0, lastError: null }) }
+        ],
+        onError: {
+          target: 'retrying',
+          actions: { type: 'recordFailure', params: ({ event }: { event: { error: unknown } }) => event.error }
+        }
+      }
+    },
+    live: {
+      on: { CHANGED: 'catchingUp' }
+    },
+    waitingForPeers: {
+      on: { CHANGED: 'catchingUp', PEER_ADD: 'catchingUp' }
+    },
+    retrying: {
+      after: { backoff: 'catchingUp' },
+      on: { PEER_ADD: 'catchingUp' }
+    },
+    closed: { type: 'final' }
+  }
+})
+
+export type DriveActorState = 'opening' | 'catchingUp' | 'live' | 'waitingForPeers' | 'retrying' | 'closed'

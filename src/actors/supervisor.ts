@@ -1,0 +1,111 @@
+/**
+ * The supervisor spawns one actor per drive and stops them. It provides the machine's effects: open
+ * the drive, watch its core, and catch up by calling the injected `read`, whose in-flight run it
+ * tracks so that stopping an actor waits until it can no longer hand anything to the indexer.
+ */
+import type Hyperdrive from 'hyperdrive'
+import { type Actor, createActor, fromCallback, fromPromise } from 'xstate'
+import type { DriveKey } from '../events/types.js'
+import { type CatchUpOutcome, type DriveActorEvent, type DriveActorState, driveMachine } from './drive-machine.js'
+
+/** Reads the drive from wherever the index stands up to its current length. */
+export type ReadDrive = (drive: Hyperdrive, key: DriveKey, signal: AbortSignal) => Promise<void>
+
+export interface SupervisorOptions {
+  read: ReadDrive
+  /** A catch-up failed (the actor retries with backoff). */
+  onError?: (key: DriveKey, err: unknown) => void
+}
+
+interface Supervised {
+  drive: Hyperdrive
+  actor: Actor<typeof driveMachine>
+  inflight: Promise<void> | null
+}
+
+export class DriveSupervisor {
+  private readonly actors = new Map<DriveKey, Supervised>()
+  private readonly read: ReadDrive
+  private readonly onError: (key: DriveKey, err: unknown) => void
+
+  constructor({ read, onError }: SupervisorOptions) {
+    this.read = read
+    this.onError = onError ?? (() => {})
+  }
+
+  has(key: DriveKey): boolean {
+    return this.actors.has(key)
+  }
+
+  /** Spawns the drive's actor (once per key). */
+  start(key: DriveKey, drive: Hyperdrive): void {
+    if (this.actors.has(key)) return
+    const entry: Supervised = { drive, actor: undefined as never, inflight: null }
+    const machine = driveMachine.provide({
+      actors: {
+        open: fromPromise(() => drive.ready()),
+        catchUp: fromPromise<CatchUpOutcome>(async ({ signal }) => {
+          const run = this.read(drive, key, signal)
+          entry.inflight = run
+          try {
+            await run
+          } catch (err) {
+            if (!signal.aborted) this.onError(key, err)
+            throw err
+          } finally {
+            entry.inflight = null
+          }
+          const core = drive.core
+          return !core.writable && core.peers.length === 0 ? 'no-peers' : 'caught-up'
+        }),
+        watch: fromCallback<DriveActorEvent>(({ sendBack }) => {
+          const core = drive.core
+          const changed = () => sendBack({ type: 'CHANGED' })
+          const peerAdd = () => sendBack({ type: 'PEER_ADD' })
+          const peerRemove = () => sendBack({ type: 'PEER_REMOVE' })
+          const closed = () => sendBack({ type: 'STOP' })
+          core.on('append', changed)
+          core.on('truncate', changed)
+          core.on('peer-add', peerAdd)
+          core.on('peer-remove', peerRemove)
+          core.on('close', closed)
+          return () => {
+            core.off('append', changed)
+            core.off('truncate', changed)
+            core.off('peer-add', peerAdd)
+            core.off('peer-remove', peerRemove)
+            core.off('close', closed)
+          }
+        })
+      }
+    })
+    entry.actor = createActor(machine)
+    this.actors.set(key, entry)
+    entry.actor.start()
+  }
+
+  /** The lifecycle state of a drive's actor, or null if it has none. */
+  state(key: DriveKey): DriveActorState | null {
+    const entry = this.actors.get(key)
+    return entry ? (entry.actor.getSnapshot().value as DriveActorState) : null
+  }
+
+  /** The last error of a drive's actor while it is retrying. */
+  lastError(key: DriveKey): string | null {
+    return this.actors.get(key)?.actor.getSnapshot().context.lastError ?? null
+  }
+
+  /** Stops the actor and waits until its reader has settled (nothing more reaches the indexer). */
+  async stop(key: DriveKey): Promise<void> {
+    const entry = this.actors.get(key)
+    if (!entry) return
+    this.actors.delete(key)
+    entry.actor.send({ type: 'STOP' })
+    entry.actor.stop()
+    await entry.inflight?.catch(() => {})
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.actors.keys()].map((key) => this.stop(key)))
+  }
+}
