@@ -1,0 +1,61 @@
+/** `stat` results: shaped like Node's `fs.Stats`, plus the drive that won the path. */
+import type Hyperdrive from 'hyperdrive'
+import { isDirectory, type StoredRecord, type WinnerState } from '../index-store/schema.js'
+
+const S_IFREG = 0o100000
+const S_IFDIR = 0o040000
+const S_IFLNK = 0o120000
+
+export class Stat {
+  /** File type and permission bits, as `fs.Stats#mode`. */
+  readonly mode: number
+  readonly size: number
+  /** Blocks of the drive's blobs core the content spans. */
+  readonly blocks: number
+  /** The winning record's stamp time (the writer's clock; 0 for records written without multidrive). */
+  readonly mtime: Date
+  readonly ctime: Date
+  readonly atime: Date
+  readonly birthtime: Date
+  /** The user's metadata of the winning record. */
+  readonly metadata: unknown
+  /** The drive whose record won this path (null for a directory that only exists through its children). */
+  readonly drive: Hyperdrive | null
+  /** Hex key of that drive. */
+  readonly driveKey: string | null
+  /** A symlink's target. */
+  readonly linkname: string | null
+
+  constructor(state: WinnerState, drive: Hyperdrive | null) {
+    const dir = isDirectory(state)
+    // A file that lost to live children says nothing about the directory that won.
+    const record: StoredRecord | null = dir && state.w?.kind !== 'dir' ? null : state.w
+    const symlink = !dir && record?.kind === 'symlink'
+    const type = dir ? S_IFDIR : symlink ? S_IFLNK : S_IFREG
+    const perms = dir || record?.executable ? 0o755 : symlink ? 0o777 : 0o644
+    this.mode = type | perms
+    this.linkname = symlink ? (record?.linkname ?? null) : null
+    this.size = dir ? 0 : symlink ? Buffer.byteLength(this.linkname ?? '') : (record?.blob?.byteLength ?? 0)
+    this.blocks = dir ? 0 : (record?.blob?.blockLength ?? 0)
+    const time = new Date(record?.stamp.t ?? 0)
+    this.mtime = time
+    this.ctime = time
+    this.atime = time
+    this.birthtime = time
+    this.metadata = record?.metadata ?? null
+    this.drive = record ? drive : null
+    this.driveKey = record?.drive ?? null
+  }
+
+  isFile(): boolean {
+    return (this.mode & 0o170000) === S_IFREG
+  }
+
+  isDirectory(): boolean {
+    return (this.mode & 0o170000) === S_IFDIR
+  }
+
+  isSymbolicLink(): boolean {
+    return (this.mode & 0o170000) === S_IFLNK
+  }
+}
