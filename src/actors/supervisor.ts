@@ -4,7 +4,7 @@
  * tracks so that stopping an actor waits until it can no longer hand anything to the indexer.
  */
 import type Hyperdrive from 'hyperdrive'
-import { type Actor, createActor, fromCallback, fromPromise } from 'xstate'
+import { type Actor, createActor, fromCallback, fromPromise, waitFor } from 'xstate'
 import type { DriveKey } from '../events/types.js'
 import { type CatchUpOutcome, type DriveActorEvent, type DriveActorState, driveMachine } from './drive-machine.js'
 
@@ -88,6 +88,14 @@ export class DriveSupervisor {
   state(key: DriveKey): DriveActorState | null {
     const entry = this.actors.get(key)
     return entry ? (entry.actor.getSnapshot().value as DriveActorState) : null
+  }
+
+  /** Resolves when the drive's actor is in `state` (rejects if it has no actor or stops first). */
+  async whenState(key: DriveKey, state: DriveActorState): Promise<void> {
+    const entry = this.actors.get(key)
+    if (!entry) throw new Error(`no actor for drive ${key}`)
+    await waitFor(entry.actor, (snapshot) => snapshot.value === state || snapshot.status !== 'active')
+    if (entry.actor.getSnapshot().value !== state) throw new Error(`actor for drive ${key} stopped`)
   }
 
   /** The last error of a drive's actor while it is retrying. */

@@ -599,9 +599,11 @@ export class MultiDrive extends ReadyResource {
 
   /** The stamp for a new record at a path: now, and the seq of every other drive's record there. */
   private stampFor(records: readonly StoredRecord[], writer: DriveKey): Stamp {
+    const t = this.now()
+    if (!Number.isFinite(t) || t < 0) throw MultiDriveError.EINVAL(`now() returned ${t}, not a time in ms`)
     const clock: Clock = {}
     for (const r of candidateRecords(records)) if (r.drive !== writer) clock[r.drive] = r.seq
-    return { t: this.now(), clock }
+    return { t, clock }
   }
 
   /** Writing a file at `path` needs no directory there and no file above it. */

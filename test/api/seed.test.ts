@@ -1,10 +1,10 @@
 // The seed's (multi-hyperdrive's) own test cases, ported to real Hyperdrive 13 drives.
-import Hyperdrive from 'hyperdrive'
+import type Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MultiDrive, MultiDriveError } from '../../src/index.js'
 import { cluster } from '../helpers/cluster.js'
-import { cleanup, peer, replicate, synced } from '../helpers/peers.js'
+import { cleanup, peer, replicate } from '../helpers/peers.js'
 
 const test = suite('seed')
 test.after.each(cleanup)

@@ -2,7 +2,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { type Peer, createPeer } from '../../src/cli/peers.js'
+import { createPeer, type Peer } from '../../src/cli/peers.js'
 
 export { type Peer, replicate, synced } from '../../src/cli/peers.js'
 

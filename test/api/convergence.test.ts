@@ -1,0 +1,130 @@
+// Property: 3 peers, random writes/deletes on random paths with random partial replication in
+// between; after a full sync every peer shows the same merged view, equal to a naive from-scratch
+// resolution over all drives, and verify() agrees.
+import fc from 'fast-check'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { type MultiDrive, MultiDriveError } from '../../src/index.js'
+import { cluster, type Member } from '../helpers/cluster.js'
+import { naiveView } from '../helpers/oracle.js'
+import { cleanup, synced } from '../helpers/peers.js'
+
+const test = suite('convergence')
+
+const PATHS = ['/a', '/b', '/d', '/d/x', '/d/y', '/d/x/z']
+
+type Command =
+  | { type: 'put'; peer: number; path: string; content: string }
+  | { type: 'del'; peer: number; path: string }
+  | { type: 'mkdir'; peer: number; path: string }
+  | { type: 'sync'; a: number; b: number }
+
+const peerIndex = fc.integer({ min: 0, max: 2 })
+const command: fc.Arbitrary<Command> = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      type: fc.constant('put' as const),
+      peer: peerIndex,
+      path: fc.constantFrom(...PATHS),
+      content: fc.string({ maxLength: 8 })
+    })
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ type: fc.constant('del' as const), peer: peerIndex, path: fc.constantFrom(...PATHS) })
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ type: fc.constant('mkdir' as const), peer: peerIndex, path: fc.constantFrom(...PATHS) })
+  },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant('sync' as const), a: peerIndex, b: peerIndex }) }
+)
+
+/** Writes that the merged view refuses (a file over a directory, ...) are part of the game. */
+async function tolerant(op: Promise<void>): Promise<void> {
+  try {
+    await op
+  } catch (err) {
+    if (!(err instanceof MultiDriveError) || !['EISDIR', 'ENOTDIR', 'EEXIST'].includes(err.code)) throw err
+  }
+}
+
+/** The merged view as the public API shows it. */
+async function viewOf(multi: MultiDrive) {
+  const files = new Map<string, { drive: string; seq: number; content: string }>()
+  for await (const entry of multi.list('/')) {
+    files.set(entry.key, {
+      drive: entry.drive,
+      seq: entry.seq,
+      content: (await multi.get(entry.key))?.toString() ?? ''
+    })
+  }
+  const dirs = new Map<string, string[]>()
+  const walk = async (dir: string) => {
+    const names = await multi.readdir(dir)
+    dirs.set(dir, names)
+    for (const name of names) {
+      const path = dir === '/' ? `/${name}` : `${dir}/${name}`
+      if ((await multi.stat(path)).isDirectory()) await walk(path)
+    }
+  }
+  await walk('/')
+  const conflicts: string[] = []
+  for await (const path of multi.conflicts('/')) conflicts.push(path)
+  return { files, dirs, conflicts }
+}
+
+async function run(commands: Command[], skews: number[]): Promise<void> {
+  const clocks = skews.map((skew) => 1_700_000_000_000 + skew)
+  const c = await cluster(3, (i) => ({ now: () => (clocks[i] = (clocks[i] ?? 0) + 1) }))
+  const members = c.members as Member[]
+  const member = (i: number) => members[i] as Member
+  try {
+    for (const cmd of commands) {
+      if (cmd.type === 'put') await tolerant(member(cmd.peer).multi.put(cmd.path, cmd.content))
+      else if (cmd.type === 'del') await member(cmd.peer).multi.del(cmd.path)
+      else if (cmd.type === 'mkdir') await tolerant(member(cmd.peer).multi.mkdir(cmd.path))
+      else if (cmd.a !== cmd.b) {
+        const stop = c.connect(cmd.a, cmd.b)
+        await synced(member(cmd.a).drives[cmd.b] as never, member(cmd.b).peer.drive)
+        await synced(member(cmd.b).drives[cmd.a] as never, member(cmd.a).peer.drive)
+        stop()
+      }
+    }
+    const stop = c.connect()
+    await c.settle()
+    const views = await Promise.all(members.map((m) => viewOf(m.multi)))
+    for (const v of views.slice(1)) assert.equal(v, views[0])
+
+    const naive = await naiveView(member(0).drives)
+    const view = views[0] as Awaited<ReturnType<typeof viewOf>>
+    assert.equal(
+      [...view.files].map(([path, f]) => [path, f.drive, f.seq]),
+      [...naive.files].map(([path, r]) => [path, r.drive, r.seq])
+    )
+    assert.equal([...view.dirs].sort(), [...naive.dirs].sort())
+    assert.equal(view.conflicts, naive.conflicts)
+    for (const m of members) {
+      const verified = await m.multi.verify()
+      assert.ok(verified.ok, JSON.stringify(verified.differences))
+    }
+    stop()
+  } finally {
+    for (const m of members) await m.multi.close()
+    await cleanup()
+  }
+}
+
+test('after a full sync every peer has the same merged view, equal to a naive resolution', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(command, { minLength: 1, maxLength: 14 }),
+      fc.array(fc.integer({ min: -3_600_000, max: 3_600_000 }), { minLength: 3, maxLength: 3 }),
+      run
+    ),
+    { numRuns: Number(process.env.CONVERGENCE_RUNS ?? 25) }
+  )
+})
+
+test.run()
