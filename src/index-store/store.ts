@@ -57,6 +57,8 @@ type Sub = AbstractSublevel<AnyLevel, string | Buffer | Uint8Array, string, unkn
 export class LevelIndexStore implements IndexStore {
   private readonly db: AnyLevel
   private readonly owned: boolean
+  /** Where our parts live: the database itself, or our sublevel of a database handed to us. */
+  private readonly root: AnyLevel
   private readonly parts: Record<IndexPart, Sub>
 
   constructor(db: AnyLevel, { owned }: { owned: boolean }) {
@@ -64,6 +66,7 @@ export class LevelIndexStore implements IndexStore {
     this.owned = owned
     // A database handed to us may hold other data: keep ours under one prefix.
     const root: AnyLevel = owned ? db : (db.sublevel('multidrive') as unknown as AnyLevel)
+    this.root = root
     const json = (name: string) => root.sublevel(name, { valueEncoding: 'json' }) as unknown as Sub
     const utf8 = (name: string) => root.sublevel(name, { valueEncoding: 'utf8' }) as unknown as Sub
     this.parts = {
@@ -78,6 +81,9 @@ export class LevelIndexStore implements IndexStore {
 
   async open(): Promise<void> {
     await this.db.open()
+    // Sublevels open on their own, later: reads are synchronous, so open them before returning.
+    if (this.root !== this.db) await this.root.open()
+    await Promise.all(Object.values(this.parts).map((part) => part.open()))
   }
 
   async close(): Promise<void> {
@@ -95,7 +101,9 @@ export class LevelIndexStore implements IndexStore {
   }
 
   winner(path: DrivePath): WinnerState | null {
-    return (this.parts.winners.getSync(path) as WinnerState | undefined) ?? null
+    // A Buffer key: classic-level 3.0.0's getSync truncates long multi-byte string keys.
+    const value = this.parts.winners.getSync(Buffer.from(path), { keyEncoding: 'buffer' })
+    return (value as WinnerState | undefined) ?? null
   }
 
   async winners(paths: readonly DrivePath[]): Promise<(WinnerState | null)[]> {
