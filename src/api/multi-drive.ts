@@ -18,7 +18,7 @@ import { DriveSupervisor } from '../actors/supervisor.js'
 import { IndexBus } from '../events/bus.js'
 import { ChangeFeed, type ChangeWatcher } from '../events/changes.js'
 import { normalizePath, ROOT_PATH } from '../events/paths.js'
-import { markerValue, SUB_ENCODERS, stampMetadata } from '../events/records.js'
+import { markerValue, STAMP_KEY, SUB_ENCODERS, stampMetadata } from '../events/records.js'
 import type {
   BlobId,
   Candidate,
@@ -86,6 +86,7 @@ type WriteFileOptions =
   | { encoding?: Encoding; metadata?: Record<string, unknown> | null; executable?: boolean }
 
 interface OpenFile {
+  /** The file itself (symlinks resolved at open). */
   path: DrivePath
   readable: boolean
   writable: boolean
@@ -93,6 +94,8 @@ interface OpenFile {
   /** The file's bytes, loaded on first use; written back on close when dirty. */
   content: Buffer | null
   dirty: boolean
+  /** Where reads and writes with `position: null` happen, as `fs`'s file position. */
+  position: number
 }
 
 const MAX_SYMLINK_HOPS = 16
@@ -113,7 +116,14 @@ function hex(drive: Hyperdrive): DriveKey {
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
+  if (value === null || typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/** Metadata of a record being copied: a remote plain-Hyperdrive writer may have stored anything. */
+function copyableMetadata(metadata: unknown): Record<string, unknown> | null {
+  return isPlainObject(metadata) ? metadata : null
 }
 
 export class MultiDrive extends ReadyResource {
@@ -181,7 +191,18 @@ export class MultiDrive extends ReadyResource {
    */
   override close(fd?: number): Promise<void> {
     if (fd !== undefined) return this.closeFile(fd)
-    return super.close()
+    return this.closeAll()
+  }
+
+  /** File descriptors still open are written back first: closing loses nothing written. */
+  private async closeAll(): Promise<void> {
+    const written =
+      !this.closing && this.opened
+        ? await Promise.allSettled([...this.files.keys()].map((fd) => this.closeFile(fd)))
+        : []
+    await super.close()
+    const failed = written.find((r) => r.status === 'rejected')
+    if (failed) throw failed.reason
   }
 
   protected override async _close(): Promise<void> {
@@ -523,7 +544,7 @@ export class MultiDrive extends ReadyResource {
   /** The winning file's content (following symlinks), decoded if an encoding is given. */
   async readFile(path: string, encoding?: Encoding | { encoding?: Encoding }): Promise<Buffer | string> {
     await this.opened_()
-    const { path: p, state } = this.follow(this.path(path))
+    const { path: p, state } = this.follow(this.path(path, { root: true }))
     if (state === null) throw MultiDriveError.ENOENT(p)
     if (isDirectory(state) || state.w === null) throw MultiDriveError.EISDIR(p)
     const data = await this.readBlob(state.w)
@@ -646,9 +667,11 @@ export class MultiDrive extends ReadyResource {
     await this.indexer.waitFor(writerKey, this.target(writer))
   }
 
+  /** The user's metadata: a plain object (or nothing), without our reserved stamp key. */
   private metadataOf(metadata: unknown): Record<string, unknown> | null {
     if (metadata === undefined || metadata === null) return null
     if (!isPlainObject(metadata)) throw MultiDriveError.EINVAL('metadata must be a plain object')
+    if (STAMP_KEY in metadata) throw MultiDriveError.EINVAL(`metadata key '${STAMP_KEY}' is reserved`)
     return metadata
   }
 
@@ -720,11 +743,16 @@ export class MultiDrive extends ReadyResource {
     })
   }
 
-  /** Writes a directory marker (directories also exist implicitly, through the files under them). */
-  async mkdir(path: string): Promise<void> {
+  /**
+   * Writes a directory marker (directories also exist implicitly, through the files under them).
+   * EEXIST if something lives there, unless `recursive` and it is a directory (as `fs.mkdir`).
+   */
+  async mkdir(path: string, { recursive = false }: { recursive?: boolean } = {}): Promise<void> {
     const p = this.path(path)
     await this.exclusive(async (writer) => {
-      if (this.state(p) !== null) throw MultiDriveError.EEXIST(p)
+      const state = this.state(p)
+      if (state !== null && recursive && isDirectory(state)) return
+      if (state !== null) throw MultiDriveError.EEXIST(p)
       this.assertParents(p)
       await this.writeRecord(writer, p, 'dirs', (batch, stamp) =>
         batch.db.put(p, markerValue(stamp), { keyEncoding: SUB_ENCODERS.dirs })
@@ -800,7 +828,7 @@ export class MultiDrive extends ReadyResource {
         batch.db.put(path, markerValue(stamp), { keyEncoding: SUB_ENCODERS.dirs })
       )
     }
-    const metadata = this.metadataOf(record.metadata)
+    const metadata = copyableMetadata(record.metadata)
     if (record.kind === 'symlink') {
       return this.writeRecord(writer, path, 'files', (batch, stamp) =>
         batch.symlink(path, record.linkname ?? '', { metadata: stampMetadata(metadata, stamp) })
@@ -857,7 +885,7 @@ export class MultiDrive extends ReadyResource {
       if (state === null) throw MultiDriveError.ENOENT(p)
       if (isDirectory(state) || state.w === null) throw MultiDriveError.EISDIR(p)
       const w = state.w
-      const metadata = update(this.metadataOf(w.metadata) ?? {})
+      const metadata = this.metadataOf(update(copyableMetadata(w.metadata) ?? {}))
       const writerKey = hex(writer)
       // The writer's own blob can be reused; another drive's bytes must be copied in.
       const blob: BlobId | null = w.drive === writerKey ? (w.blob ?? null) : null
@@ -878,11 +906,10 @@ export class MultiDrive extends ReadyResource {
   /** Truncates (or zero-extends) a file to `len` bytes; files of other drives are copied (copy-on-write). */
   async truncate(path: string, len = 0): Promise<void> {
     if (!Number.isSafeInteger(len) || len < 0) throw MultiDriveError.EINVAL(`invalid length: ${len}`)
-    const p = this.path(path)
     await this.exclusive(async (writer) => {
-      const state = this.state(p)
+      const { path: p, state } = this.follow(this.path(path))
       if (state === null) throw MultiDriveError.ENOENT(p)
-      if (isDirectory(state) || state.w === null || state.w.kind !== 'file') throw MultiDriveError.EISDIR(p)
+      if (isDirectory(state) || state.w === null) throw MultiDriveError.EISDIR(p)
       const w = state.w
       const content = await this.readBlob(w)
       const out = Buffer.alloc(len)
@@ -890,7 +917,7 @@ export class MultiDrive extends ReadyResource {
       await this.writeRecord(writer, p, 'files', (batch, stamp) =>
         batch.put(p, out, {
           executable: w.executable === true,
-          metadata: stampMetadata(this.metadataOf(w.metadata), stamp)
+          metadata: stampMetadata(copyableMetadata(w.metadata), stamp)
         })
       )
     })
@@ -915,19 +942,24 @@ export class MultiDrive extends ReadyResource {
 
   // ---- file descriptors -----------------------------------------------------------------------------
 
-  /** Opens a file: flags as `fs.open` ('r', 'r+', 'w', 'w+', 'a', 'a+', with 'x' for exclusive). */
+  /**
+   * Opens a file: flags as `fs.open` ('r', 'r+', 'w', 'w+', 'a', 'a+', with 'x' for exclusive).
+   * Symlinks are followed. Writes are buffered and written back to the writer on `close(fd)`.
+   */
   async open(path: string, flags = 'r'): Promise<number> {
     await this.opened_()
-    const p = this.path(path)
     const match = /^(r|w|a)(x)?(\+)?$/.exec(flags.replace('s', ''))
-    if (match === null) throw MultiDriveError.EINVAL(`invalid flags: ${flags}`, p)
+    if (match === null) throw MultiDriveError.EINVAL(`invalid flags: ${flags}`)
     const [, mode, exclusive, plus] = match
-    const state = this.follow(p).state
+    const { path: p, state } = this.follow(this.path(path))
     if (state !== null && isDirectory(state)) throw MultiDriveError.EISDIR(p)
     if (mode === 'r' && state === null) throw MultiDriveError.ENOENT(p)
     if (exclusive && state !== null) throw MultiDriveError.EEXIST(p)
     const writable = mode !== 'r' || plus !== undefined
-    if (writable) this.requireWriter()
+    if (writable) {
+      this.requireWriter()
+      this.assertFileSlot(p)
+    }
     const fd = this.nextFd++
     this.files.set(fd, {
       path: p,
@@ -935,12 +967,15 @@ export class MultiDrive extends ReadyResource {
       writable,
       append: mode === 'a',
       content: mode === 'w' ? Buffer.alloc(0) : null,
-      dirty: mode === 'w'
+      // 'w' truncates and 'a' creates: both leave a file behind even without a write.
+      dirty: mode === 'w' || (mode === 'a' && state === null),
+      position: 0
     })
     return fd
   }
 
-  private file(fd: number): OpenFile {
+  private async file(fd: number): Promise<OpenFile> {
+    await this.opened_()
     const file = this.files.get(fd)
     if (file === undefined) throw MultiDriveError.EBADF(fd)
     return file
@@ -948,30 +983,31 @@ export class MultiDrive extends ReadyResource {
 
   private async contentOf(file: OpenFile): Promise<Buffer> {
     if (file.content === null) {
-      const state = this.follow(file.path).state
+      const state = this.state(file.path)
       file.content = state?.w && !isDirectory(state) ? await this.readBlob(state.w) : Buffer.alloc(0)
     }
     return file.content
   }
 
-  /** Reads into `buffer` like `fs.read`; `position` null reads from the start. */
+  /** Reads into `buffer` like `fs.read`; `position` null reads at the file position and advances it. */
   async read(
     fd: number,
     buffer: Buffer,
     offset = 0,
     length = buffer.length - offset,
-    position: number | null = 0
+    position: number | null = null
   ): Promise<{ bytesRead: number; buffer: Buffer }> {
-    const file = this.file(fd)
+    const file = await this.file(fd)
     if (!file.readable) throw MultiDriveError.EBADF(fd)
     const content = await this.contentOf(file)
-    const from = position ?? 0
+    const from = position ?? file.position
     const bytesRead = Math.max(0, Math.min(length, content.length - from))
     content.copy(buffer, offset, from, from + bytesRead)
+    if (position === null) file.position = from + bytesRead
     return { bytesRead, buffer }
   }
 
-  /** Writes from `buffer` like `fs.write`; the file is written back to the writer on `close(fd)`. */
+  /** Writes from `buffer` like `fs.write` (appends in 'a' mode); written back on `close(fd)`. */
   async write(
     fd: number,
     buffer: Buffer,
@@ -979,23 +1015,24 @@ export class MultiDrive extends ReadyResource {
     length = buffer.length - offset,
     position: number | null = null
   ): Promise<{ bytesWritten: number; buffer: Buffer }> {
-    const file = this.file(fd)
+    const file = await this.file(fd)
     if (!file.writable) throw MultiDriveError.EBADF(fd)
     const content = await this.contentOf(file)
-    const at = file.append || position === null ? content.length : position
+    const at = file.append ? content.length : (position ?? file.position)
     const end = at + length
     const next = Buffer.alloc(Math.max(content.length, end))
     content.copy(next)
     buffer.copy(next, at, offset, offset + length)
     file.content = next
     file.dirty = true
+    if (position === null) file.position = end
     return { bytesWritten: length, buffer }
   }
 
   private async closeFile(fd: number): Promise<void> {
-    const file = this.file(fd)
+    const file = await this.file(fd)
+    if (file.dirty) await this.put(file.path, await this.contentOf(file))
     this.files.delete(fd)
-    if (file.dirty && file.content !== null) await this.put(file.path, file.content)
   }
 
   // ---- replication helpers -------------------------------------------------------------------------
