@@ -50,6 +50,8 @@ declare module 'hypercore' {
     readonly peers: Hypercore.Peer[]
     ready(): Promise<void>
     close(): Promise<void>
+    /** A read-only session frozen at the current length. */
+    snapshot(): Hypercore
     get(index: number, opts?: Hypercore.GetOptions): Promise<Buffer | null>
     has(start: number, end?: number): Promise<boolean>
     update(opts?: { wait?: boolean }): Promise<boolean>

@@ -30,6 +30,7 @@ declare module 'hyperdrive' {
 
     interface Blobs {
       readonly core: Hypercore
+      put(data: Buffer | Uint8Array): Promise<BlobId>
       get(id: BlobId, opts?: { wait?: boolean; timeout?: number; start?: number; end?: number }): Promise<Buffer | null>
       createReadStream(id: BlobId, opts?: { start?: number; end?: number; length?: number }): Readable
     }

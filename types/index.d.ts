@@ -3,3 +3,4 @@
 /// <reference path="./hyperbee.d.cts" />
 /// <reference path="./hyperdrive.d.cts" />
 /// <reference path="./corestore.d.cts" />
+/// <reference path="./hyperbee-messages.d.cts" />

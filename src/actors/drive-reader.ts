@@ -1,10 +1,10 @@
 /**
  * Reads a drive's records from a checkpoint and hands them on in bounded batches, waiting for each
- * to be committed before reading on. Incremental (the log since the checkpoint) when the fork is
- * unchanged; a full rescan of the drive's current state otherwise.
+ * to be committed before reading on. The log since the checkpoint (from the start for a drive
+ * never indexed) when the fork is unchanged; a full rescan of the drive's current state otherwise.
  */
-
 import type Hyperbee from 'hyperbee'
+import { Node as BeeNode } from 'hyperbee/lib/messages.js'
 import type Hyperdrive from 'hyperdrive'
 import { isRecordPath } from '../events/paths.js'
 import { decodeKey, decodeRecord, RECORD_SUBS, SUB_ENCODERS, type Warn } from '../events/records.js'
@@ -21,12 +21,29 @@ export interface ReadOptions {
   warn: Warn
   /** Records per batch: bounds memory whatever the drive's size. */
   batchSize?: number
+  /** Stops the read, cancelling block requests still waiting for a peer. */
   signal?: AbortSignal
+  /**
+   * Hyperbee caches up to 65,536 tree nodes per view, and a rescan walks the tree through one:
+   * whoever runs several readers passes one lock so that rescans (rare: after a truncation) run one
+   * at a time and memory stays bounded.
+   */
+  rescanLock?: () => Promise<() => void>
   /** Counts every node read from the drive (diagnostics and tests). */
   onRead?: (nodes: number) => void
 }
 
 const DEFAULT_BATCH = 1024
+/** A batch is also handed on once its values add up to this many bytes (remote values can be big). */
+const MAX_BATCH_BYTES = 8 * 1024 * 1024
+/** Log blocks fetched at once: enough to overlap storage (or network) latency, few enough to stay small. */
+const WINDOW = 64
+
+class Aborted extends Error {
+  constructor() {
+    super('drive read aborted')
+  }
+}
 
 function parseValue(raw: Buffer | null, warn: Warn, where: string): unknown {
   if (raw === null) return null
@@ -38,8 +55,38 @@ function parseValue(raw: Buffer | null, warn: Warn, where: string): unknown {
   }
 }
 
-function aborted(signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true
+/** Runs `read` on a session that is closed when the signal aborts, so that waiting reads end. */
+async function withSession<S extends { close(): Promise<void> }, T>(
+  session: S,
+  signal: AbortSignal | undefined,
+  read: (session: S) => Promise<T>
+): Promise<T> {
+  const abort = () => {
+    session.close().catch(() => {})
+  }
+  signal?.addEventListener('abort', abort, { once: true })
+  try {
+    if (signal?.aborted) throw new Aborted()
+    return await read(session)
+  } catch (err) {
+    throw signal?.aborted ? new Aborted() : err
+  } finally {
+    signal?.removeEventListener('abort', abort)
+    await session.close()
+  }
+}
+
+/** Waits for the lock unless the signal aborts first. */
+async function acquire(lock: () => Promise<() => void>, signal: AbortSignal | undefined): Promise<() => void> {
+  const pending = lock()
+  if (!signal) return pending
+  const release = await Promise.race([
+    pending,
+    new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true }))
+  ])
+  if (release !== null) return release
+  pending.then((r) => r())
+  throw new Aborted()
 }
 
 /** Reads what the index lacks and returns the checkpoint reached. */
@@ -49,102 +96,127 @@ export async function readDrive(opts: ReadOptions): Promise<Checkpoint> {
   const core = drive.core
   const length = opts.to ?? core.length
   const fork = core.fork
-  if (from !== null && from.fork === fork && from.version <= length) {
+  if (from === null) return readLog(opts, 1, { version: length, fork })
+  if (from.fork === fork && from.version <= length) {
     if (from.version === length) return from
     return readLog(opts, from.version, { version: length, fork })
   }
-  return rescan(opts, { version: length, fork })
+  const release = opts.rescanLock ? await acquire(opts.rescanLock, opts.signal) : () => {}
+  try {
+    return await rescan(opts, { version: length, fork })
+  } finally {
+    release()
+  }
 }
 
-/** The log since `start`, in order: every put and del of a record sub. */
+/** Collects record ops or records into batches bounded by count and bytes. */
+class Batcher<T> {
+  items: T[] = []
+  private bytes = 0
+  private readonly max: number
+
+  constructor(max: number) {
+    this.max = max
+  }
+
+  add(item: T, bytes: number): boolean {
+    this.items.push(item)
+    this.bytes += bytes
+    return this.items.length >= this.max || this.bytes >= MAX_BATCH_BYTES
+  }
+
+  take(): T[] {
+    const items = this.items
+    this.items = []
+    this.bytes = 0
+    return items
+  }
+}
+
+/**
+ * The log from `start`, in order: every put and del of a record sub. Blocks are read straight from
+ * the core (a window at a time, decoded as Hyperbee nodes; a node without a value is a deletion),
+ * so nothing is cached on the way: memory stays flat however long the log.
+ */
 async function readLog(opts: ReadOptions, start: number, target: Checkpoint): Promise<Checkpoint> {
-  const { key, warn, signal } = opts
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH
-  const snapshot = opts.drive.db.checkout(target.version)
-  let ops: RecordOp[] = []
+  const { key } = opts
+  const batch = new Batcher<RecordOp>(opts.batchSize ?? DEFAULT_BATCH)
   let read = 0
-  try {
-    const stream = snapshot.createHistoryStream<Buffer, Buffer | null>({
-      gte: Math.max(1, start),
-      lt: target.version,
-      keyEncoding: 'binary',
-      valueEncoding: 'binary'
-    })
-    for await (const node of stream) {
-      read++
-      if (aborted(signal)) break
-      const at = decodeKey(node.key)
-      if (at !== null && !isRecordPath(at.path)) {
-        warn(`drive ${key} has a record at a path that is not normalised (${JSON.stringify(at.path)}); skipped`)
-      } else if (at !== null) {
-        if (node.type === 'del') ops.push({ op: 'del', sub: at.sub, path: at.path, seq: node.seq })
-        else {
-          const value = parseValue(node.value, warn, `drive ${key} seq ${node.seq}`)
-          ops.push({ op: 'put', record: decodeRecord(key, at.sub, at.path, node.seq, value, warn) })
+  await withSession(opts.drive.core.snapshot(), opts.signal, async (core) => {
+    await core.ready()
+    if (core.fork !== target.fork) throw new Error(`drive ${key} forked while reading`)
+    for (let first = Math.max(1, start); first < target.version; first += WINDOW) {
+      const end = Math.min(target.version, first + WINDOW)
+      const seqs = Array.from({ length: end - first }, (_, i) => first + i)
+      const blocks = await Promise.all(seqs.map((seq) => core.get(seq, { valueEncoding: BeeNode })))
+      for (const [i, block] of blocks.entries()) {
+        const seq = first + i
+        read++
+        if (block === null) throw new Error(`drive ${key}: block ${seq} is not available`)
+        const node = block as unknown as { key: Buffer; value: Buffer | null }
+        const op = toOp(opts, seq, node)
+        if (op !== null && batch.add(op, node.key.length + (node.value?.length ?? 0))) {
+          opts.onRead?.(read)
+          read = 0
+          const checkpoint = { version: seq + 1, fork: target.fork }
+          await opts.submit({ type: 'records', drive: key, ops: batch.take(), checkpoint })
         }
       }
-      if (ops.length >= batchSize) {
-        opts.onRead?.(read)
-        read = 0
-        await opts.submit({
-          type: 'records',
-          drive: key,
-          ops,
-          checkpoint: { version: node.seq + 1, fork: target.fork }
-        })
-        ops = []
-      }
     }
-  } finally {
-    await snapshot.close()
-  }
+  })
   opts.onRead?.(read)
-  if (aborted(signal)) throw new Error('aborted')
-  await opts.submit({ type: 'records', drive: key, ops, checkpoint: target })
+  await opts.submit({ type: 'records', drive: key, ops: batch.take(), checkpoint: target })
   return target
 }
 
-/** The drive's whole state at `target`, sub by sub, in path-ordered slices. */
+/** One log block as a record op, or null for blocks that are not records (or not valid paths). */
+function toOp(opts: ReadOptions, seq: number, node: { key: Buffer; value: Buffer | null }): RecordOp | null {
+  const { key, warn } = opts
+  const at = decodeKey(node.key)
+  if (at === null) return null
+  if (!isRecordPath(at.path)) {
+    warn(`drive ${key} has a record at a path that is not a normalised UTF-8 path; skipped`)
+    return null
+  }
+  if (node.value === null) return { op: 'del', sub: at.sub, path: at.path, seq }
+  const value = parseValue(node.value, warn, `drive ${key} seq ${seq}`)
+  return { op: 'put', record: decodeRecord(key, at.sub, at.path, seq, value, warn) }
+}
+
+/** The drive's whole state at `target`, sub by sub, in path-ordered slices (after a new fork). */
 async function rescan(opts: ReadOptions, target: Checkpoint): Promise<Checkpoint> {
-  const { key, warn, signal } = opts
-  const batchSize = opts.batchSize ?? DEFAULT_BATCH
-  const fresh = opts.from === null
-  const snapshot: Hyperbee = opts.drive.db.checkout(target.version)
-  try {
+  const { key, warn } = opts
+  await withSession(opts.drive.db.checkout(target.version), opts.signal, async (snapshot: Hyperbee) => {
     for (const [i, sub] of RECORD_SUBS.entries()) {
-      const lastSub = i === RECORD_SUBS.length - 1
-      let records: DriveRecord[] = []
+      const checkpoint = i === RECORD_SUBS.length - 1 ? target : null
+      const batch = new Batcher<DriveRecord>(opts.batchSize ?? DEFAULT_BATCH)
       let after: DrivePath | null = null
       let read = 0
-      const stream = snapshot.createReadStream<string, Buffer | null>(
-        {},
-        { keyEncoding: SUB_ENCODERS[sub], valueEncoding: 'binary' }
-      )
-      for await (const node of stream) {
+      // Raw keys, decoded like the log's: both must agree on which keys are paths.
+      const range = SUB_ENCODERS[sub].encodeRange({})
+      for await (const node of snapshot.createReadStream<Buffer, Buffer | null>(range, {
+        keyEncoding: 'binary',
+        valueEncoding: 'binary'
+      })) {
         read++
-        if (aborted(signal)) break
-        if (!isRecordPath(node.key)) {
-          warn(`drive ${key} has a record at a path that is not normalised (${JSON.stringify(node.key)}); skipped`)
+        const at = decodeKey(node.key)
+        if (at === null || !isRecordPath(at.path)) {
+          warn(`drive ${key} has a record at a path that is not a normalised UTF-8 path; skipped`)
           continue
         }
         const value = parseValue(node.value, warn, `drive ${key} seq ${node.seq}`)
-        records.push(decodeRecord(key, sub, node.key, node.seq, value, warn))
-        if (records.length >= batchSize) {
-          const upTo = node.key
+        const record = decodeRecord(key, sub, at.path, node.seq, value, warn)
+        if (batch.add(record, node.key.length + (node.value?.length ?? 0))) {
           opts.onRead?.(read)
           read = 0
-          await opts.submit({ type: 'rescan', drive: key, sub, records, after, upTo, checkpoint: null, fresh })
-          records = []
+          const upTo = at.path
+          await opts.submit({ type: 'rescan', drive: key, sub, records: batch.take(), after, upTo, checkpoint: null })
           after = upTo
         }
       }
       opts.onRead?.(read)
-      if (aborted(signal)) throw new Error('aborted')
-      const checkpoint = lastSub ? target : null
-      await opts.submit({ type: 'rescan', drive: key, sub, records, after, upTo: null, checkpoint, fresh })
+      await opts.submit({ type: 'rescan', drive: key, sub, records: batch.take(), after, upTo: null, checkpoint })
     }
-  } finally {
-    await snapshot.close()
-  }
+  })
   return target
 }

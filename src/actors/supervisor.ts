@@ -25,6 +25,7 @@ interface Supervised {
 
 export class DriveSupervisor {
   private readonly actors = new Map<DriveKey, Supervised>()
+  private stopped = false
   private readonly read: ReadDrive
   private readonly onError: (key: DriveKey, err: unknown) => void
 
@@ -37,8 +38,9 @@ export class DriveSupervisor {
     return this.actors.has(key)
   }
 
-  /** Spawns the drive's actor (once per key). */
+  /** Spawns the drive's actor (once per key; never after `stopAll`). */
   start(key: DriveKey, drive: Hyperdrive): void {
+    if (this.stopped) throw new Error('the supervisor is stopped')
     if (this.actors.has(key)) return
     const entry: Supervised = { drive, actor: undefined as never, inflight: null }
     const machine = driveMachine.provide({
@@ -113,7 +115,9 @@ export class DriveSupervisor {
     await entry.inflight?.catch(() => {})
   }
 
+  /** Stops every actor, for good. */
   async stopAll(): Promise<void> {
+    this.stopped = true
     await Promise.all([...this.actors.keys()].map((key) => this.stop(key)))
   }
 }

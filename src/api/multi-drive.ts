@@ -142,6 +142,10 @@ export class MultiDrive extends ReadyResource {
   private readonly added = new Map<DriveKey, Hyperdrive>()
   private readonly nodesRead = new Map<DriveKey, number>()
   private readonly lock = mutexify()
+  /** Rescans walk a Hyperbee tree through a cache of up to 65,536 nodes: one at a time. */
+  private readonly rescanLock = mutexify()
+  /** Removals under way, by drive: adding the drive again waits for them. */
+  private readonly removals = new Map<DriveKey, Promise<void>>()
   private readonly files = new Map<number, OpenFile>()
   private readonly disposers: (() => void)[] = []
   private nextFd = 1
@@ -208,6 +212,7 @@ export class MultiDrive extends ReadyResource {
   protected override async _close(): Promise<void> {
     await this.supervisor.stopAll()
     this.bus.close(MultiDriveError.ECLOSED())
+    this.indexer.close(MultiDriveError.ECLOSED())
     await this.indexing
     this.feed.complete()
     for (const dispose of this.disposers.splice(0)) dispose()
@@ -295,10 +300,17 @@ export class MultiDrive extends ReadyResource {
     await this.supervisor.stop(driveKey)
     this.added.delete(driveKey)
     if (drive !== undefined && this._writer === drive) {
-      this._writer = this.options.writer && this.options.writer !== drive ? this.options.writer : null
+      const fallback = this.options.writer
+      this._writer = fallback && this.added.get(hex(fallback)) === fallback ? fallback : null
       this._writer ??= [...this.added.values()].find((d) => d.writable) ?? null
     }
-    await this.indexer.removeDrive(driveKey)
+    const removal = this.indexer.removeDrive(driveKey)
+    this.removals.set(driveKey, removal)
+    try {
+      await removal
+    } finally {
+      this.removals.delete(driveKey)
+    }
     if (drive !== undefined) this.emit('drive-remove', drive)
     return true
   }
@@ -313,17 +325,29 @@ export class MultiDrive extends ReadyResource {
   async verify(): Promise<VerifyResult> {
     await this.opened_()
     return verifyIndex({
-      store: this.store,
+      capture: await this.indexer.capture(),
       resolver: this.indexer.resolver,
-      drives: [...this.added].map(([key, drive]) => ({ key, drive, checkpoint: this.indexer.checkpoint(key) })),
-      indexedDrives: this.indexer.indexedDrives(),
-      warn: () => {}
+      readable: [...this.added.keys()],
+      read: async (key, checkpoint, submit) => {
+        const drive = this.driveFor(key)
+        await readDrive({
+          drive,
+          key,
+          from: null,
+          // A drive that forked since the capture cannot be read as it was: its difference shows.
+          to: checkpoint.fork === drive.core.fork ? checkpoint.version : undefined,
+          submit,
+          warn: () => {}
+        })
+      }
     })
   }
 
   private async attach(drive: Hyperdrive): Promise<void> {
     await drive.ready()
     const key = hex(drive)
+    await this.removals.get(key)
+    if (this.closing) throw MultiDriveError.ECLOSED()
     if (!this.added.has(key)) {
       this.added.set(key, drive)
       if (this._writer === null && drive.writable && (!this.options.writer || this.options.writer === drive)) {
@@ -347,6 +371,7 @@ export class MultiDrive extends ReadyResource {
       submit: (event) => this.bus.submit(event),
       warn: (message) => this.warn(message),
       signal,
+      rescanLock: this.rescanLock,
       onRead: (nodes) => this.nodesRead.set(key, (this.nodesRead.get(key) ?? 0) + nodes)
     }).then(() => {})
   }
@@ -609,21 +634,22 @@ export class MultiDrive extends ReadyResource {
   /** Runs a write exclusively: stamps are computed from a view no concurrent write of ours changes. */
   private async exclusive<T>(fn: (writer: Hyperdrive) => Promise<T>): Promise<T> {
     await this.opened_()
-    const writer = this.requireWriter()
+    this.requireWriter()
     const release = await this.lock()
     try {
-      return await fn(writer)
+      // The writer may have been removed while this write waited for the lock.
+      return await fn(this.requireWriter())
     } finally {
       release()
     }
   }
 
-  /** The stamp for a new record at a path: now, and the seq of every other drive's record there. */
-  private stampFor(records: readonly StoredRecord[], writer: DriveKey): Stamp {
+  /** The stamp for a new record at a path: now, and the seq of every drive's record there. */
+  private stampFor(records: readonly StoredRecord[]): Stamp {
     const t = this.now()
     if (!Number.isFinite(t) || t < 0) throw MultiDriveError.EINVAL(`now() returned ${t}, not a time in ms`)
     const clock: Clock = {}
-    for (const r of candidateRecords(records)) if (r.drive !== writer) clock[r.drive] = r.seq
+    for (const r of candidateRecords(records)) clock[r.drive] = r.seq
     return { t, clock }
   }
 
@@ -657,7 +683,7 @@ export class MultiDrive extends ReadyResource {
     const writerKey = hex(writer)
     const records = await this.recordsAt(path)
     const batch = writer.batch()
-    await write(batch, this.stampFor(records, writerKey))
+    await write(batch, this.stampFor(records))
     for (const r of records) {
       if (replace && r.drive === writerKey && r.sub !== sub) {
         await batch.db.del(path, { keyEncoding: SUB_ENCODERS[r.sub] })
@@ -777,7 +803,7 @@ export class MultiDrive extends ReadyResource {
       const batch = writer.batch()
       for (const [i, target] of doomed.entries()) {
         const records = all[i] ?? []
-        await batch.db.put(target, markerValue(this.stampFor(records, writerKey)), {
+        await batch.db.put(target, markerValue(this.stampFor(records)), {
           keyEncoding: SUB_ENCODERS.tombstones
         })
         for (const r of records) {

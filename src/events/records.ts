@@ -29,11 +29,17 @@ export type Warn = (message: string) => void
 export function decodeKey(raw: Buffer): { sub: RecordSub; path: DrivePath } | null {
   for (const { sub, prefix } of PREFIXES) {
     if (raw.length > prefix.length && raw.compare(prefix, 0, prefix.length, 0, prefix.length) === 0) {
-      return { sub, path: raw.toString('utf-8', prefix.length) as DrivePath }
+      const path = raw.toString('utf-8', prefix.length)
+      // Bytes that are not UTF-8 would all decode to U+FFFD and collide: such keys are no paths.
+      if (!Buffer.from(path).equals(raw.subarray(prefix.length))) return { sub, path: INVALID_PATH }
+      return { sub, path: path as DrivePath }
     }
   }
   return null
 }
+
+/** What `decodeKey` gives for a record key that is not UTF-8 (never a valid record path). */
+const INVALID_PATH = '\u0000' as DrivePath
 
 const HEX_KEY = /^[0-9a-f]{64}$/
 

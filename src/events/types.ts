@@ -92,8 +92,7 @@ export type RecordOp = { op: 'put'; record: DriveRecord } | { op: 'del'; sub: Re
  * - `rescan`: one slice of a full read of the drive (after a new fork): every record of `sub` with
  *   a path in `(after, upTo]` (`null`: unbounded), sorted by path. The indexer replaces the drive's
  *   `sub` records in that range with these, so records the new fork no longer has disappear.
- *   Only the final slice carries the checkpoint. `fresh`: the drive was never indexed, so it has no
- *   records to replace.
+ *   Only the final slice carries the checkpoint.
  */
 export type IndexEvent =
   | { type: 'records'; drive: DriveKey; ops: RecordOp[]; checkpoint: Checkpoint }
@@ -105,5 +104,4 @@ export type IndexEvent =
       after: DrivePath | null
       upTo: DrivePath | null
       checkpoint: Checkpoint | null
-      fresh: boolean
     }

@@ -72,7 +72,9 @@ function applyChange(records: StoredRecord[], change: RecordChange): StoredRecor
 
 function sameRecord(a: StoredRecord | null, b: StoredRecord | null): boolean {
   if (a === null || b === null) return a === b
-  return a.drive === b.drive && a.seq === b.seq && a.sub === b.sub
+  if (a.drive !== b.drive || a.seq !== b.seq || a.sub !== b.sub) return false
+  // A drive that truncated and rewrote its log can put another record at the same seq.
+  return JSON.stringify(a) === JSON.stringify(b)
 }
 
 function entryOf(path: DrivePath, state: WinnerState | null | undefined): MergedEntry | null {

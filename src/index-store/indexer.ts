@@ -8,12 +8,29 @@ import type { Checkpoint, DriveKey, DrivePath, IndexEvent, MergedChange } from '
 import { fold, type RecordChange } from './fold.js'
 import { type Resolver, resolverId } from './resolve.js'
 import { ancestorsOf, type IndexWrite, SCHEMA_VERSION, type StoredRecord, type WinnerState } from './schema.js'
-import type { IndexStore } from './store.js'
+import type { IndexSnapshot, IndexStore } from './store.js'
 
 /** How many paths a removal folds per atomic batch. */
 const REMOVE_BATCH = 512
 
-const UNFINISHED: Checkpoint = { version: 0, fork: -1 }
+/**
+ * The checkpoint of a drive whose removal is under way: no fork matches it, so if the removal is
+ * interrupted (a crash) and the drive is added again, it is rescanned, replacing what is left.
+ */
+const REMOVING: Checkpoint = { version: 0, fork: -1 }
+
+interface Waiter {
+  drive: DriveKey
+  target: Checkpoint
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
+/** A consistent view of the index for verification: its checkpoints and a snapshot of its data. */
+export interface Capture {
+  checkpoints: Map<DriveKey, Checkpoint>
+  snapshot: IndexSnapshot
+}
 
 function reached(checkpoint: Checkpoint | undefined, target: Checkpoint): boolean {
   if (checkpoint === undefined) return target.version === 0 && target.fork <= 0
@@ -32,10 +49,8 @@ export class Indexer {
   readonly resolver: Resolver
   private readonly onCommit: (changes: MergedChange[], drive: DriveKey) => void
   private readonly checkpoints = new Map<DriveKey, Checkpoint>()
-  private readonly waiters = new Set<{ drive: DriveKey; target: Checkpoint; resolve: () => void }>()
+  private readonly waiters = new Set<Waiter>()
   private lock: Promise<void> = Promise.resolve()
-  /** Whether open() found an index built by another schema or resolver, and emptied it. */
-  rebuilt = false
 
   constructor({ store, resolver, onCommit }: IndexerOptions) {
     this.store = store
@@ -49,7 +64,8 @@ export class Indexer {
     const meta = await this.store.readMeta()
     const wanted = { schema: SCHEMA_VERSION, resolver: resolverId(this.resolver) }
     if (meta === null || meta.schema !== wanted.schema || meta.resolver !== wanted.resolver) {
-      this.rebuilt = meta !== null
+      // Meta goes first and comes back last: an interrupted rebuild is never mistaken for an index.
+      await this.store.commit([{ part: 'meta', key: 'meta', value: null }])
       await this.store.clear()
       await this.store.commit([{ part: 'meta', key: 'meta', value: wanted }])
     }
@@ -83,16 +99,30 @@ export class Indexer {
     return [...this.checkpoints.keys()]
   }
 
-  /** Resolves once the drive is indexed up to `target` (or past it: a later fork). */
+  /**
+   * Resolves once the drive is indexed up to `target` (or past it: a later fork), or once the drive
+   * is removed (there is nothing left to wait for); rejects when the indexer closes.
+   */
   waitFor(drive: DriveKey, target: Checkpoint): Promise<void> {
     if (reached(this.checkpoints.get(drive), target)) return Promise.resolve()
-    return new Promise((resolve) => this.waiters.add({ drive, target, resolve }))
+    return new Promise((resolve, reject) => this.waiters.add({ drive, target, resolve, reject }))
+  }
+
+  /** Rejects every waiter: nothing will be indexed any more. */
+  close(err: Error): void {
+    for (const waiter of this.waiters) waiter.reject(err)
+    this.waiters.clear()
+  }
+
+  /** The checkpoints and a snapshot of the index, taken between two commits. */
+  capture(): Promise<Capture> {
+    return this.exclusive(async () => ({ checkpoints: new Map(this.checkpoints), snapshot: this.store.snapshot() }))
   }
 
   /** Drops every record of a drive and forgets it, in bounded atomic batches. */
   async removeDrive(drive: DriveKey): Promise<void> {
     let after: DrivePath | null = null
-    for (;;) {
+    for (let first = true; ; first = false) {
       const done = await this.exclusive(async () => {
         const changes: RecordChange[] = []
         let last: DrivePath | null = null
@@ -103,13 +133,20 @@ export class Indexer {
           if (++seen >= REMOVE_BATCH) break
         }
         const finished = seen < REMOVE_BATCH
-        const extra: IndexWrite[] = finished ? [{ part: 'checkpoints', key: drive, value: null }] : []
+        const checkpoint = finished ? null : REMOVING
+        const extra: IndexWrite[] = finished || first ? [{ part: 'checkpoints', key: drive, value: checkpoint }] : []
         await this.foldAndCommit(drive, changes, extra)
         if (finished) this.checkpoints.delete(drive)
+        else this.checkpoints.set(drive, REMOVING)
         after = last
         return finished
       })
-      if (done) return
+      if (done) break
+    }
+    for (const waiter of this.waiters) {
+      if (waiter.drive !== drive) continue
+      this.waiters.delete(waiter)
+      waiter.resolve()
     }
   }
 
@@ -146,19 +183,15 @@ export class Indexer {
         ...(event.after === null ? {} : { gt: event.after }),
         ...(event.upTo === null ? {} : { lte: event.upTo })
       }
-      // A drive never indexed has no records to replace: skip the range scan.
-      if (!event.fresh) {
-        for await (const [path, records] of this.store.recordRange(range)) {
-          if (seen.has(path)) continue
-          if (records.some((r) => r.drive === drive && r.sub === event.sub)) {
-            changes.push({ path, drive, sub: event.sub, record: null })
-          }
+      for await (const [path, records] of this.store.recordRange(range)) {
+        if (seen.has(path)) continue
+        if (records.some((r) => r.drive === drive && r.sub === event.sub)) {
+          changes.push({ path, drive, sub: event.sub, record: null })
         }
       }
     }
-    // The first slice of a first scan leaves a checkpoint no fork matches: a crash before the last
-    // slice then makes the next run rescan, replacing whatever the partial scan wrote.
-    const checkpoint = event.checkpoint ?? (this.checkpoints.has(drive) ? null : UNFINISHED)
+    // A rescan's earlier slices keep the old checkpoint: a crash before its last slice rescans again.
+    const checkpoint = event.checkpoint
     const extra: IndexWrite[] = checkpoint === null ? [] : [{ part: 'checkpoints', key: drive, value: checkpoint }]
     await this.foldAndCommit(drive, changes, extra)
     if (checkpoint !== null) this.advance(drive, checkpoint)

@@ -2,7 +2,7 @@
  * Resolution: which drive's record wins a path. Pure functions of the candidates, so every peer with
  * the same drive contents picks the same winner whatever the order drives were added in.
  */
-import { createHash } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Candidate } from '../events/types.js'
 
 /** A custom comparator: negative when `a` wins over `b`. */
@@ -27,8 +27,14 @@ export function dominates(b: Candidate, a: Candidate): boolean {
   return seen !== undefined && seen >= a.seq
 }
 
+/**
+ * The candidates no other candidate dominates. Normally never empty; but a drive that truncated
+ * and rewrote its log can leave clocks that name seqs of its old fork, and two records may then
+ * dominate each other. With no heads at all, every candidate is treated as concurrent.
+ */
 export function headsOf(candidates: readonly Candidate[]): Candidate[] {
-  return candidates.filter((a) => !candidates.some((b) => b !== a && dominates(b, a)))
+  const heads = candidates.filter((a) => !candidates.some((b) => b !== a && dominates(b, a)))
+  return heads.length > 0 || candidates.length === 0 ? heads : [...candidates]
 }
 
 /** Newest `t` first, then the higher drive key (hex compares like the key's bytes). */
@@ -57,15 +63,33 @@ function byDriveKey(a: Candidate, b: Candidate): number {
 export function resolve(candidates: readonly Candidate[], resolver: Resolver = 'causal'): Resolution {
   const sorted = [...candidates].sort(byDriveKey)
   const heads = headsOf(sorted)
-  let winner: Candidate | null
-  if (resolver === 'causal') winner = best(heads, byTimeThenKey)
-  else if (resolver === 'wall-clock') winner = best(sorted, byTimeThenKey)
-  else winner = best(sorted, resolver)
+  const compare = resolver === 'causal' || resolver === 'wall-clock' ? byTimeThenKey : resolver
+  let winner = best(resolver === 'causal' ? heads : sorted, compare)
+  // A file and a directory written concurrently at one path: the directory wins.
+  if (winner !== null && (winner.kind === 'file' || winner.kind === 'symlink')) {
+    winner =
+      best(
+        heads.filter((h) => h.kind === 'dir'),
+        compare
+      ) ?? winner
+  }
   return { winner, candidates: sorted, heads, conflict: heads.length > 1 }
 }
 
-/** A stable name for a resolver, stored in the index so a change of resolver triggers a rebuild. */
+/**
+ * A name for a resolver, stored in the index so that a change of resolver triggers a rebuild. A
+ * function's identity cannot be known from its source (closures with the same source differ), so
+ * each function object gets a name of its own: an index built with a comparator is rebuilt when
+ * opened with any other function object, in particular in every new process.
+ */
 export function resolverId(resolver: Resolver): string {
   if (typeof resolver === 'string') return resolver
-  return `custom:${createHash('sha256').update(resolver.toString()).digest('hex').slice(0, 16)}`
+  let id = comparatorIds.get(resolver)
+  if (id === undefined) {
+    id = `custom:${randomBytes(8).toString('hex')}`
+    comparatorIds.set(resolver, id)
+  }
+  return id
 }
+
+const comparatorIds = new WeakMap<Comparator, string>()

@@ -22,6 +22,12 @@ export interface KeyRange {
   lte?: string
 }
 
+/** A frozen view of the index (for verification while it keeps changing). */
+export interface IndexSnapshot {
+  entries(part: IndexPart): AsyncIterable<[string, unknown]>
+  close(): Promise<void>
+}
+
 export interface IndexStore {
   open(): Promise<void>
   close(): Promise<void>
@@ -43,6 +49,8 @@ export interface IndexStore {
   conflictsUnder(folder: DrivePath): AsyncIterable<DrivePath>
   /** Every key and value of one part of the index, sorted (verification and tests). */
   entries(part: IndexPart): AsyncIterable<[string, unknown]>
+  /** A snapshot of the whole index as it is now. */
+  snapshot(): IndexSnapshot
   /** Applies writes as one atomic batch. */
   commit(writes: readonly IndexWrite[]): Promise<void>
   /** Empties the index (a rebuild). */
@@ -151,6 +159,17 @@ export class LevelIndexStore implements IndexStore {
 
   async *entries(part: IndexPart): AsyncIterable<[string, unknown]> {
     for await (const [key, value] of this.parts[part].iterator()) yield [key as string, value]
+  }
+
+  snapshot(): IndexSnapshot {
+    const snapshot = this.db.snapshot()
+    const parts = this.parts
+    return {
+      async *entries(part: IndexPart) {
+        for await (const [key, value] of parts[part].iterator({ snapshot })) yield [key as string, value]
+      },
+      close: () => snapshot.close()
+    }
   }
 
   async commit(writes: readonly IndexWrite[]): Promise<void> {

@@ -1,26 +1,25 @@
 /**
- * verify(): rebuild the index from the drives into memory, then compare it with the live index.
- * The index is a pure function of the drives' logs and the resolver, so any difference is a bug
- * (or a drive the index remembers that was not added, which the rebuild cannot read).
+ * verify(): rebuild the index into memory from the drives' records, then compare it with a capture
+ * of the live index. The index is a pure function of the drives' logs and the resolver, so any
+ * difference is a bug (or a drive the index remembers that was not added, which cannot be read).
+ * The drives are read by whoever calls (the API, through the actors' reader): the index store
+ * only ever sees events.
  */
-import type Hyperdrive from 'hyperdrive'
-import { readDrive } from '../actors/drive-reader.js'
 import { IndexBus } from '../events/bus.js'
-import type { Warn } from '../events/records.js'
-import type { Checkpoint, DriveKey } from '../events/types.js'
-import { Indexer } from './indexer.js'
+import type { Checkpoint, DriveKey, IndexEvent } from '../events/types.js'
+import { type Capture, Indexer } from './indexer.js'
 import type { Resolver } from './resolve.js'
 import type { IndexPart } from './schema.js'
-import { createIndexStore, type IndexStore } from './store.js'
+import { createIndexStore } from './store.js'
 
 export interface VerifyInput {
-  store: IndexStore
+  /** The live index, captured between two commits. */
+  capture: Capture
   resolver: Resolver
-  /** The drives to rebuild from, each read up to where the live index has it. */
-  drives: { key: DriveKey; drive: Hyperdrive; checkpoint: Checkpoint | null }[]
-  /** Every drive the live index holds records of. */
-  indexedDrives: DriveKey[]
-  warn: Warn
+  /** The drives that can be read (added); others in the capture are reported. */
+  readable: DriveKey[]
+  /** Reads one drive from scratch up to `checkpoint`, submitting its events. */
+  read: (drive: DriveKey, checkpoint: Checkpoint, submit: (event: IndexEvent) => Promise<void>) => Promise<void>
 }
 
 export interface Difference {
@@ -45,13 +44,14 @@ function canonical(part: IndexPart, value: unknown): string {
   return JSON.stringify(sorted)
 }
 
-async function collect(store: IndexStore, part: IndexPart): Promise<Map<string, unknown>> {
+async function collect(entries: AsyncIterable<[string, unknown]>): Promise<Map<string, unknown>> {
   const out = new Map<string, unknown>()
-  for await (const [key, value] of store.entries(part)) out.set(key, value)
+  for await (const [key, value] of entries) out.set(key, value)
   return out
 }
 
 export async function verifyIndex(input: VerifyInput): Promise<{ ok: boolean; differences: Difference[] }> {
+  const { checkpoints, snapshot } = input.capture
   const expected = createIndexStore()
   const indexer = new Indexer({ store: expected, resolver: input.resolver })
   await indexer.open()
@@ -59,24 +59,12 @@ export async function verifyIndex(input: VerifyInput): Promise<{ ok: boolean; di
   const running = indexer.run(bus)
   const differences: Difference[] = []
   try {
-    for (const { key, drive, checkpoint } of input.drives) {
-      if (checkpoint === null) continue
-      await readDrive({
-        drive,
-        key,
-        from: null,
-        to: checkpoint.fork === drive.core.fork ? checkpoint.version : undefined,
-        submit: (event) => bus.submit(event),
-        warn: input.warn
-      })
-    }
-    for (const drive of input.indexedDrives) {
-      if (!input.drives.some((d) => d.key === drive)) {
-        differences.push({ path: '/', indexed: { drive }, expected: 'a drive that is not added cannot be verified' })
-      }
+    for (const [drive, checkpoint] of checkpoints) {
+      if (input.readable.includes(drive)) await input.read(drive, checkpoint, (event) => bus.submit(event))
+      else differences.push({ path: '/', indexed: { drive }, expected: 'a drive that is not added cannot be verified' })
     }
     for (const part of COMPARED) {
-      const [mine, theirs] = await Promise.all([collect(input.store, part), collect(expected, part)])
+      const [mine, theirs] = await Promise.all([collect(snapshot.entries(part)), collect(expected.entries(part))])
       const keys = [...new Set([...mine.keys(), ...theirs.keys()])].sort()
       for (const key of keys) {
         const a = mine.get(key)
@@ -89,6 +77,7 @@ export async function verifyIndex(input: VerifyInput): Promise<{ ok: boolean; di
   } finally {
     bus.close(new Error('verify finished'))
     await running
+    await snapshot.close()
     await expected.close()
   }
   return { ok: differences.length === 0, differences }

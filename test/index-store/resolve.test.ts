@@ -99,12 +99,32 @@ test('headsOf: no candidates, no heads; resolve gives no winner', () => {
   assert.is(resolve([], 'causal').winner, null)
 })
 
-test('resolverId: stable for names, distinct for different functions', () => {
+test('resolverId: stable for names; a function is never taken for the resolver of an older index', () => {
   assert.is(resolverId('causal'), 'causal')
-  const f = (a: Candidate, b: Candidate) => a.t - b.t
-  const g = (a: Candidate, b: Candidate) => b.t - a.t
+  assert.is(resolverId('wall-clock'), 'wall-clock')
+  const make = (sign: number) => (a: Candidate, b: Candidate) => sign * (a.t - b.t)
+  const f = make(1)
+  assert.ok(resolverId(f).startsWith('custom:'))
   assert.is(resolverId(f), resolverId(f))
-  assert.is.not(resolverId(f), resolverId(g))
+  // Same source, another closure: another resolver.
+  assert.is.not(resolverId(f), resolverId(make(-1)))
+})
+
+test('resolve: a dominance cycle (a rewritten fork) leaves every candidate a head', () => {
+  const a = cand(A, 3, 10, { [B]: 2 })
+  const b = cand(B, 2, 20, { [A]: 3 })
+  const r = resolve([a, b], 'causal')
+  assert.is(r.heads.length, 2)
+  assert.is(r.conflict, true)
+  assert.is(r.winner?.drive, B)
+})
+
+test('resolve: a directory and a file written concurrently: the directory wins, whatever t says', () => {
+  const r = resolve([cand(A, 1, 500, {}, 'file'), cand(B, 1, 100, {}, 'dir')], 'causal')
+  assert.is(r.winner?.kind, 'dir')
+  assert.is(r.conflict, true)
+  // A directory the file's writer had seen loses as usual.
+  assert.is(resolve([cand(A, 2, 50, { [B]: 1 }, 'file'), cand(B, 1, 100, {}, 'dir')], 'causal').winner?.kind, 'file')
 })
 
 test.run()
