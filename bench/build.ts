@@ -1,0 +1,60 @@
+/** A full index build of many drives, against streaming the same drives' `diff(0)`. */
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import Corestore from 'corestore'
+import type Hyperdrive from 'hyperdrive'
+import { MultiDrive } from '../src/index.js'
+import { openDrives, overlapFixture } from './lib/fixtures.js'
+import { once, summarize } from './lib/measure.js'
+import { type Result, side } from './lib/report.js'
+
+export async function benchBuild(
+  dir: string,
+  sizes: { drives: number; files: number; runs: number }
+): Promise<Result[]> {
+  const store = new Corestore(join(dir, 'build', 'store'))
+  // Drives open their db core exclusively: each measurement opens (and closes) its own sessions.
+  for (const drive of (await overlapFixture(store, sizes.drives, sizes.files)).drives) await drive.close()
+  const diffs: number[] = []
+  const builds: number[] = []
+  for (let run = 0; run < sizes.runs; run++) {
+    const drives = await openDrives(store, sizes.drives)
+    diffs.push(
+      await once(async () => {
+        for (const drive of drives)
+          for await (const _ of drive.diff(0)) {
+          }
+      })
+    )
+    for (const drive of drives) await drive.close()
+
+    const index = join(dir, 'build', `index-${run}`)
+    const sessions = await openDrives(store, sizes.drives)
+    const multi = new MultiDrive(sessions[0] as Hyperdrive, { index })
+    builds.push(
+      await once(async () => {
+        await multi.ready()
+        await Promise.all(sessions.map((d) => multi.addDrive(d)))
+      })
+    )
+    await multi.close()
+    await rm(index, { recursive: true, force: true })
+  }
+  await store.close()
+  const baseline = summarize(diffs)
+  const merged = summarize(builds)
+  const ratio = merged.median / baseline.median
+  const records = sizes.drives * sizes.files
+  return [
+    {
+      name: 'full index build',
+      sizes: { drives: sizes.drives, 'files per drive': sizes.files },
+      baseline: side('diff(0) of every drive', baseline, 'ms'),
+      merged: side('index build (LevelDB)', merged, 'ms'),
+      ratio,
+      target: '≤ 2.0×',
+      pass: ratio <= 2,
+      note: `${Math.round(records / (merged.median / 1e6)).toLocaleString('en-US')} records/s into an on-disk index; median of ${sizes.runs} runs each`
+    }
+  ]
+}

@@ -1,0 +1,72 @@
+/**
+ * Memory and restart at scale: index N records in a child process (its peak RSS must stay flat as
+ * N grows: bounded batches), then reopen the index and answer the first stat without re-reading.
+ */
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import Corestore from 'corestore'
+import { distinctFixture } from './lib/fixtures.js'
+import { type Result, side } from './lib/report.js'
+
+const run = promisify(execFile)
+
+interface ChildResult {
+  buildMs: number
+  records: number
+  buildRssMB: number
+  reopenMs: number
+  reread: number
+  found: boolean
+}
+
+async function child(storeDir: string, indexDir: string, drives: number): Promise<ChildResult> {
+  const script = join(import.meta.dirname, 'index-child.ts')
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', script, storeDir, indexDir, String(drives), 'm', '/d0/0-0'],
+    { maxBuffer: 1 << 20 }
+  )
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult
+}
+
+function fixed(value: number) {
+  return { median: value, p99: value, mean: value, n: 1 }
+}
+
+export async function benchMemory(
+  dir: string,
+  sizes: { small: number; large: number; perDrive: number }
+): Promise<Result[]> {
+  const storeDir = join(dir, 'memory', 'store')
+  const store = new Corestore(storeDir)
+  for (const d of await distinctFixture(store, sizes.large, sizes.perDrive)) await d.close()
+  await store.close()
+
+  const small = await child(storeDir, join(dir, 'memory', 'index-small'), sizes.small)
+  const large = await child(storeDir, join(dir, 'memory', 'index-large'), sizes.large)
+  const growth = large.buildRssMB / small.buildRssMB
+  const records = (drives: number) => drives * sizes.perDrive
+  return [
+    {
+      name: 'memory: peak RSS while indexing',
+      sizes: { records: records(sizes.large), 'baseline records': records(sizes.small) },
+      baseline: side(`${records(sizes.small).toLocaleString('en-US')} records`, fixed(small.buildRssMB), 'MB'),
+      merged: side(`${records(sizes.large).toLocaleString('en-US')} records`, fixed(large.buildRssMB), 'MB'),
+      ratio: growth,
+      target: '≤ 300 MB, flat',
+      pass: large.buildRssMB <= 300 && growth <= 1.25,
+      note: `indexing took ${(small.buildMs / 1000).toFixed(1)} s and ${(large.buildMs / 1000).toFixed(1)} s (${Math.round(records(sizes.large) / (large.buildMs / 1000)).toLocaleString('en-US')} records/s); peak RSS of a child process that only indexes`
+    },
+    {
+      name: 'reopen the index, first stat',
+      sizes: { records: records(sizes.large) },
+      baseline: side('rebuild from scratch', fixed(large.buildMs * 1000), 'ms'),
+      merged: side('reopen + first stat', fixed(large.reopenMs * 1000), 'ms'),
+      ratio: large.reopenMs / large.buildMs,
+      target: '≤ 0.5 s, nothing re-read',
+      pass: large.reopenMs <= 500 && large.reread === 0 && large.found,
+      note: `${large.reread} nodes re-read on reopen; the reopen includes opening the corestore and ${sizes.large} drives`
+    }
+  ]
+}
