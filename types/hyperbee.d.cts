@@ -11,10 +11,6 @@ declare module 'hyperbee' {
       value: V
     }
 
-    interface HistoryNode<K = unknown, V = unknown> extends Node<K, V> {
-      type: 'put' | 'del'
-    }
-
     interface Range {
       gt?: unknown
       gte?: unknown
@@ -29,15 +25,8 @@ declare module 'hyperbee' {
       valueEncoding?: unknown
     }
 
-    interface HistoryOptions extends EncodingOptions {
-      gte?: number
-      gt?: number
-      lt?: number
-      lte?: number
-      live?: boolean
-      reverse?: boolean
-      limit?: number
-      wait?: boolean
+    interface ReadOptions extends EncodingOptions {
+      /** Fail a block request that waited this long for a peer (ms). */
       timeout?: number
     }
 
@@ -48,11 +37,7 @@ declare module 'hyperbee' {
       ready(): Promise<void>
       close(): Promise<void>
       get<V = unknown>(key: unknown, opts?: EncodingOptions & { wait?: boolean }): Promise<Node<string, V> | null>
-      createReadStream<K = string, V = unknown>(
-        range?: Range,
-        opts?: EncodingOptions
-      ): AsyncIterable<Node<K, V>> & Readable
-      createHistoryStream<K = string, V = unknown>(opts?: HistoryOptions): AsyncIterable<HistoryNode<K, V>> & Readable
+      createReadStream<K = string, V = unknown>(range?: Range, opts?: ReadOptions): AsyncIterable<Node<K, V>> & Readable
     }
 
     interface Batch extends View {
@@ -76,14 +61,10 @@ declare module 'hyperbee' {
     del(key: unknown, opts?: Hyperbee.EncodingOptions): Promise<void>
     batch(): Hyperbee.Batch
     checkout(version: number): Hyperbee
-    snapshot(): Hyperbee
     createReadStream<K = string, V = unknown>(
       range?: Hyperbee.Range,
-      opts?: Hyperbee.EncodingOptions
+      opts?: Hyperbee.ReadOptions
     ): AsyncIterable<Hyperbee.Node<K, V>> & Readable
-    createHistoryStream<K = string, V = unknown>(
-      opts?: Hyperbee.HistoryOptions
-    ): AsyncIterable<Hyperbee.HistoryNode<K, V>> & Readable
   }
 
   export = Hyperbee

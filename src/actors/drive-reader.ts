@@ -29,6 +29,17 @@ export interface ReadOptions {
    * at a time and memory stays bounded.
    */
   rescanLock?: () => Promise<() => void>
+  /**
+   * Runs the reading and committing of each batch. The indexer folds one batch at a time anyway;
+   * whoever runs several readers passes one gate that lets only a few of them hold a batch at
+   * once, so that memory stays flat however many drives catch up together.
+   */
+  gate?: <T>(fn: () => Promise<T>) => Promise<T>
+  /**
+   * Wait for missing blocks however long it takes, instead of reporting `no-peers` (or failing
+   * after a timeout): for a one-off full read, such as verify's.
+   */
+  patient?: boolean
   /** Counts every node read from the drive (diagnostics and tests). */
   onRead?: (nodes: number) => void
 }
@@ -36,12 +47,29 @@ export interface ReadOptions {
 const DEFAULT_BATCH = 1024
 /** A batch is also handed on once its values add up to this many bytes (remote values can be big). */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024
+/**
+ * How long a block may take to arrive from peers before the read fails and the actor retries with
+ * fresh requests (replication can stall around a truncation; a retry recovers).
+ */
+const FETCH_TIMEOUT = 5_000
 /** Log blocks fetched at once: enough to overlap storage (or network) latency, few enough to stay small. */
 const WINDOW = 64
 
 class Aborted extends Error {
   constructor() {
     super('drive read aborted')
+  }
+}
+
+class Truncated extends Error {
+  constructor() {
+    super('the drive was truncated')
+  }
+}
+
+class NoPeers extends Error {
+  constructor() {
+    super('blocks are missing and no peer is connected')
   }
 }
 
@@ -55,23 +83,41 @@ function parseValue(raw: Buffer | null, warn: Warn, where: string): unknown {
   }
 }
 
-/** Runs `read` on a session that is closed when the signal aborts, so that waiting reads end. */
-async function withSession<S extends { close(): Promise<void> }, T>(
+/**
+ * Runs `read` on a session of the drive that is closed when the signal aborts or the drive
+ * truncates (a new fork: blocks of the old one may never come), so that waiting reads end. A read
+ * cut short by a truncation resolves `false` without having reached its target: the truncation
+ * also woke the actor, which reads again (and rescans).
+ */
+async function withSession<S extends { close(): Promise<void> }>(
+  opts: ReadOptions,
   session: S,
-  signal: AbortSignal | undefined,
-  read: (session: S) => Promise<T>
-): Promise<T> {
+  read: (session: S) => Promise<void>
+): Promise<ReadOutcome> {
+  const { signal } = opts
+  const core = opts.drive.core
+  let truncated = false
   const abort = () => {
     session.close().catch(() => {})
   }
+  const ontruncate = () => {
+    truncated = true
+    abort()
+  }
   signal?.addEventListener('abort', abort, { once: true })
+  core.on('truncate', ontruncate)
   try {
     if (signal?.aborted) throw new Aborted()
-    return await read(session)
+    await read(session)
+    return truncated ? 'truncated' : 'complete'
   } catch (err) {
-    throw signal?.aborted ? new Aborted() : err
+    if (signal?.aborted) throw new Aborted()
+    if (truncated || err instanceof Truncated) return 'truncated'
+    if (err instanceof NoPeers) return 'no-peers'
+    throw err
   } finally {
     signal?.removeEventListener('abort', abort)
+    core.off('truncate', ontruncate)
     await session.close()
   }
 }
@@ -89,8 +135,15 @@ async function acquire(lock: () => Promise<() => void>, signal: AbortSignal | un
   throw new Aborted()
 }
 
-/** Reads what the index lacks and returns the checkpoint reached. */
-export async function readDrive(opts: ReadOptions): Promise<Checkpoint> {
+/**
+ * How a read ended: the index has the drive up to its length (`complete`); a truncation cut it
+ * short (`truncated`: the truncation also woke the actor, which reads again); or a replica lacks
+ * blocks and has no peer to fetch them from (`no-peers`: the actor waits for one).
+ */
+export type ReadOutcome = 'complete' | 'truncated' | 'no-peers'
+
+/** Reads what the index lacks, in bounded batches, each committed before the next is read. */
+export async function readDrive(opts: ReadOptions): Promise<ReadOutcome> {
   const { drive, from } = opts
   await drive.ready()
   const core = drive.core
@@ -98,7 +151,7 @@ export async function readDrive(opts: ReadOptions): Promise<Checkpoint> {
   const fork = core.fork
   if (from === null) return readLog(opts, 1, { version: length, fork })
   if (from.fork === fork && from.version <= length) {
-    if (from.version === length) return from
+    if (from.version === length) return 'complete'
     return readLog(opts, from.version, { version: length, fork })
   }
   const release = opts.rescanLock ? await acquire(opts.rescanLock, opts.signal) : () => {}
@@ -138,35 +191,58 @@ class Batcher<T> {
  * the core (a window at a time, decoded as Hyperbee nodes; a node without a value is a deletion),
  * so nothing is cached on the way: memory stays flat however long the log.
  */
-async function readLog(opts: ReadOptions, start: number, target: Checkpoint): Promise<Checkpoint> {
+async function readLog(opts: ReadOptions, start: number, target: Checkpoint): Promise<ReadOutcome> {
   const { key } = opts
-  const batch = new Batcher<RecordOp>(opts.batchSize ?? DEFAULT_BATCH)
-  let read = 0
-  await withSession(opts.drive.core.snapshot(), opts.signal, async (core) => {
+  const gate = opts.gate ?? ((fn) => fn())
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH
+  const batch = new Batcher<RecordOp>(batchSize)
+  return withSession(opts, opts.drive.core.snapshot(), async (core) => {
     await core.ready()
-    if (core.fork !== target.fork) throw new Error(`drive ${key} forked while reading`)
-    for (let first = Math.max(1, start); first < target.version; first += WINDOW) {
-      const end = Math.min(target.version, first + WINDOW)
-      const seqs = Array.from({ length: end - first }, (_, i) => first + i)
-      const blocks = await Promise.all(seqs.map((seq) => core.get(seq, { valueEncoding: BeeNode })))
-      for (const [i, block] of blocks.entries()) {
-        const seq = first + i
-        read++
-        if (block === null) throw new Error(`drive ${key}: block ${seq} is not available`)
-        const node = block as unknown as { key: Buffer; value: Buffer | null }
-        const op = toOp(opts, seq, node)
-        if (op !== null && batch.add(op, node.key.length + (node.value?.length ?? 0))) {
-          opts.onRead?.(read)
-          read = 0
-          const checkpoint = { version: seq + 1, fork: target.fork }
-          await opts.submit({ type: 'records', drive: key, ops: batch.take(), checkpoint })
-        }
+    // Truncated since the target was taken: the truncation woke the actor, which reads again.
+    if (core.fork !== target.fork) throw new Truncated()
+    let next = Math.max(1, start)
+    do {
+      const end = Math.min(target.version, next + batchSize)
+      // Blocks a replica lacks are fetched before taking the gate: waiting for a peer never holds it.
+      if (next < end && !(await core.has(next, end))) {
+        if (core.peers.length === 0 && !opts.patient) throw new NoPeers()
+        const seqs = Array.from({ length: end - next }, (_, i) => next + i)
+        const timeout = opts.patient ? 0 : FETCH_TIMEOUT
+        await Promise.all(seqs.map((seq) => core.get(seq, { timeout })))
       }
-    }
+      await gate(async () => {
+        let read = 0
+        for (let first = next; first < end; first += WINDOW) {
+          const last = Math.min(end, first + WINDOW)
+          const seqs = Array.from({ length: last - first }, (_, i) => first + i)
+          const blocks = await Promise.all(seqs.map((seq) => core.get(seq, { valueEncoding: BeeNode })))
+          let full = false
+          for (const [i, block] of blocks.entries()) {
+            if (block === null) throw new Error(`drive ${key}: block ${first + i} is not available`)
+            const node = block as unknown as { key: Buffer; value: Buffer | null }
+            const op = toOp(opts, first + i, node)
+            if (op !== null && batch.add(op, node.key.length + (node.value?.length ?? 0))) full = true
+          }
+          read += seqs.length
+          // Big values fill a batch by bytes before its count: hand it on early.
+          if (full && last < end) {
+            opts.onRead?.(read)
+            read = 0
+            await opts.submit({
+              type: 'records',
+              drive: key,
+              ops: batch.take(),
+              checkpoint: { version: last, fork: target.fork }
+            })
+          }
+        }
+        opts.onRead?.(read)
+        const checkpoint = end >= target.version ? target : { version: end, fork: target.fork }
+        await opts.submit({ type: 'records', drive: key, ops: batch.take(), checkpoint })
+      })
+      next = end
+    } while (next < target.version)
   })
-  opts.onRead?.(read)
-  await opts.submit({ type: 'records', drive: key, ops: batch.take(), checkpoint: target })
-  return target
 }
 
 /** One log block as a record op, or null for blocks that are not records (or not valid paths). */
@@ -184,9 +260,9 @@ function toOp(opts: ReadOptions, seq: number, node: { key: Buffer; value: Buffer
 }
 
 /** The drive's whole state at `target`, sub by sub, in path-ordered slices (after a new fork). */
-async function rescan(opts: ReadOptions, target: Checkpoint): Promise<Checkpoint> {
+async function rescan(opts: ReadOptions, target: Checkpoint): Promise<ReadOutcome> {
   const { key, warn } = opts
-  await withSession(opts.drive.db.checkout(target.version), opts.signal, async (snapshot: Hyperbee) => {
+  return withSession(opts, opts.drive.db.checkout(target.version), async (snapshot: Hyperbee) => {
     for (const [i, sub] of RECORD_SUBS.entries()) {
       const checkpoint = i === RECORD_SUBS.length - 1 ? target : null
       const batch = new Batcher<DriveRecord>(opts.batchSize ?? DEFAULT_BATCH)
@@ -196,7 +272,8 @@ async function rescan(opts: ReadOptions, target: Checkpoint): Promise<Checkpoint
       const range = SUB_ENCODERS[sub].encodeRange({})
       for await (const node of snapshot.createReadStream<Buffer, Buffer | null>(range, {
         keyEncoding: 'binary',
-        valueEncoding: 'binary'
+        valueEncoding: 'binary',
+        timeout: opts.patient ? 0 : FETCH_TIMEOUT
       })) {
         read++
         const at = decodeKey(node.key)
@@ -218,5 +295,4 @@ async function rescan(opts: ReadOptions, target: Checkpoint): Promise<Checkpoint
       await opts.submit({ type: 'rescan', drive: key, sub, records: batch.take(), after, upTo: null, checkpoint })
     }
   })
-  return target
 }

@@ -7,9 +7,10 @@ import type Hyperdrive from 'hyperdrive'
 import { type Actor, createActor, fromCallback, fromPromise, waitFor } from 'xstate'
 import type { DriveKey } from '../events/types.js'
 import { type CatchUpOutcome, type DriveActorEvent, type DriveActorState, driveMachine } from './drive-machine.js'
+import type { ReadOutcome } from './drive-reader.js'
 
 /** Reads the drive from wherever the index stands up to its current length. */
-export type ReadDrive = (drive: Hyperdrive, key: DriveKey, signal: AbortSignal) => Promise<void>
+export type ReadDrive = (drive: Hyperdrive, key: DriveKey, signal: AbortSignal) => Promise<ReadOutcome>
 
 export interface SupervisorOptions {
   read: ReadDrive
@@ -20,7 +21,7 @@ export interface SupervisorOptions {
 interface Supervised {
   drive: Hyperdrive
   actor: Actor<typeof driveMachine>
-  inflight: Promise<void> | null
+  inflight: Promise<ReadOutcome> | null
 }
 
 export class DriveSupervisor {
@@ -49,8 +50,9 @@ export class DriveSupervisor {
         catchUp: fromPromise<CatchUpOutcome>(async ({ signal }) => {
           const run = this.read(drive, key, signal)
           entry.inflight = run
+          let outcome: ReadOutcome
           try {
-            await run
+            outcome = await run
           } catch (err) {
             if (!signal.aborted) this.onError(key, err)
             throw err
@@ -58,7 +60,8 @@ export class DriveSupervisor {
             entry.inflight = null
           }
           const core = drive.core
-          return !core.writable && core.peers.length === 0 ? 'no-peers' : 'caught-up'
+          if (outcome === 'no-peers' || (!core.writable && core.peers.length === 0)) return 'no-peers'
+          return 'caught-up'
         }),
         watch: fromCallback<DriveActorEvent>(({ sendBack }) => {
           const core = drive.core

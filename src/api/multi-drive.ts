@@ -10,10 +10,11 @@ import type Hypercore from 'hypercore'
 import * as id from 'hypercore-id-encoding'
 import type Hyperdrive from 'hyperdrive'
 import mutexify from 'mutexify/promise.js'
+import pLimit from 'p-limit'
 import ReadyResource from 'ready-resource'
 import type { Observable } from 'rxjs'
 import type { DriveActorState } from '../actors/drive-machine.js'
-import { readDrive } from '../actors/drive-reader.js'
+import { type ReadOutcome, readDrive } from '../actors/drive-reader.js'
 import { DriveSupervisor } from '../actors/supervisor.js'
 import { IndexBus } from '../events/bus.js'
 import { ChangeFeed, type ChangeWatcher } from '../events/changes.js'
@@ -144,6 +145,8 @@ export class MultiDrive extends ReadyResource {
   private readonly lock = mutexify()
   /** Rescans walk a Hyperbee tree through a cache of up to 65,536 nodes: one at a time. */
   private readonly rescanLock = mutexify()
+  /** Two drives at a time read and commit a batch: one reads while the other's batch is folded. */
+  private readonly gate = pLimit(2)
   /** Removals under way, by drive: adding the drive again waits for them. */
   private readonly removals = new Map<DriveKey, Promise<void>>()
   private readonly files = new Map<number, OpenFile>()
@@ -276,7 +279,11 @@ export class MultiDrive extends ReadyResource {
 
   // ---- drives ------------------------------------------------------------------------------------
 
-  /** Adds a drive (idempotent); resolves once it is indexed up to its length at the time of the call. */
+  /**
+   * Adds a drive (idempotent); resolves once it is indexed up to its length at the time of the
+   * call, or once it waits for peers (a replica lacking blocks, with no peer connected: it is
+   * indexed as soon as one connects).
+   */
   async addDrive(drive: Hyperdrive): Promise<void> {
     await this.opened_()
     await this.attach(drive)
@@ -337,7 +344,8 @@ export class MultiDrive extends ReadyResource {
           // A drive that forked since the capture cannot be read as it was: its difference shows.
           to: checkpoint.fork === drive.core.fork ? checkpoint.version : undefined,
           submit,
-          warn: () => {}
+          warn: () => {},
+          patient: true
         })
       }
     })
@@ -356,14 +364,16 @@ export class MultiDrive extends ReadyResource {
       this.supervisor.start(key, drive)
       this.emit('drive-add', drive)
     }
-    await this.indexer.waitFor(key, this.target(this.added.get(key) ?? drive))
+    // A replica that lacks blocks and has no peer is indexed once one connects: no need to wait.
+    const waiting = this.supervisor.whenState(key, 'waitingForPeers').catch(() => new Promise<void>(() => {}))
+    await Promise.race([this.indexer.waitFor(key, this.target(this.added.get(key) ?? drive)), waiting])
   }
 
   private target(drive: Hyperdrive): Checkpoint {
     return { version: drive.core.length, fork: drive.core.fork }
   }
 
-  private catchUp(drive: Hyperdrive, key: DriveKey, signal: AbortSignal): Promise<void> {
+  private catchUp(drive: Hyperdrive, key: DriveKey, signal: AbortSignal): Promise<ReadOutcome> {
     return readDrive({
       drive,
       key,
@@ -372,8 +382,9 @@ export class MultiDrive extends ReadyResource {
       warn: (message) => this.warn(message),
       signal,
       rescanLock: this.rescanLock,
+      gate: this.gate,
       onRead: (nodes) => this.nodesRead.set(key, (this.nodesRead.get(key) ?? 0) + nodes)
-    }).then(() => {})
+    })
   }
 
   private warn(message: string): void {

@@ -2,7 +2,6 @@
  * In-process peers for the demo and the tests: each peer has its own corestore in a directory and
  * its own writable drive; peers replicate by piping their corestores together.
  */
-import { once } from 'node:events'
 import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
 
@@ -51,12 +50,20 @@ export function replicate(a: Peer, b: Peer): () => void {
 }
 
 /** Waits (on events, never a timer) until a replica has everything its origin has. */
-export async function synced(replica: Hyperdrive, origin: Hyperdrive): Promise<void> {
-  while (replica.core.length < origin.core.length || replica.core.fork !== origin.core.fork) {
-    await Promise.race([
-      once(replica.core, 'append'),
-      once(replica.core, 'truncate'),
-      replica.core.update({ wait: true })
-    ])
-  }
+export function synced(replica: Hyperdrive, origin: Hyperdrive): Promise<void> {
+  const core = replica.core
+  const done = () => core.length >= origin.core.length && core.fork === origin.core.fork
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!done()) return
+      core.off('append', check)
+      core.off('truncate', check)
+      resolve()
+    }
+    core.on('append', check)
+    core.on('truncate', check)
+    // Ask peers for their length too, in case no upgrade is on its way.
+    core.update({ wait: true }).then(check, reject)
+    check()
+  })
 }

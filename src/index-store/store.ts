@@ -191,6 +191,8 @@ export class LevelIndexStore implements IndexStore {
 /** The index for a MultiDrive `index` option: a path (LevelDB on disk), a database, or in memory. */
 export function createIndexStore(index?: string | AnyLevel): IndexStore {
   if (index === undefined) return new LevelIndexStore(new MemoryLevel(), { owned: true })
-  if (typeof index === 'string') return new LevelIndexStore(new ClassicLevel(index), { owned: true })
+  // LevelDB maps every open table file into memory: a bounded table cache bounds that memory.
+  if (typeof index === 'string')
+    return new LevelIndexStore(new ClassicLevel(index, { maxOpenFiles: 64 }), { owned: true })
   return new LevelIndexStore(index, { owned: false })
 }

@@ -23,6 +23,7 @@ test('supervisor.start(key, drive): opening -> catchingUp -> live; every change 
     read: async (drive) => {
       reads.push(drive.core.length)
       settle?.()
+      return 'complete'
     }
   })
   const key = keyOf(a.drive)
@@ -53,6 +54,7 @@ test('a failing read retries with backoff and recovers', async () => {
       attempts++
       if (attempts < 3) throw new Error(`flaky ${attempts}`)
       recovered()
+      return 'complete'
     },
     onError: (_, err) => errors.push(err)
   })
@@ -74,6 +76,7 @@ test('a replica with no peers waits for peers, then catches up when one connects
   const supervisor = new DriveSupervisor({
     read: async () => {
       reads++
+      return 'complete'
     }
   })
   supervisor.start(key, replica)

@@ -149,4 +149,25 @@ test('a persistent index remembers drives not added again until they are removed
   await second.close()
 })
 
+test('a replica without its blocks and without peers waits for peers, then gets indexed', async () => {
+  const a = await peer('a')
+  const b = await peer('b')
+  for (let i = 0; i < 5; i++) await a.drive.put(`/f${i}`, Buffer.from(String(i)))
+  const replica = await b.open(a.drive.key)
+  let stop = replicate(a, b)
+  await synced(replica, a.drive) // the length is known, the blocks are not downloaded
+  stop()
+  const multi = new MultiDrive(b.drive)
+  await multi.ready()
+  await multi.addDrive(replica) // resolves: nothing to read it from
+  assert.is(multi.stats[keyOf(replica)]?.state, 'waitingForPeers')
+  assert.equal(await multi.readdir('/'), [])
+  stop = replicate(a, b)
+  await multi.flush()
+  assert.equal(await multi.readdir('/'), ['f0', 'f1', 'f2', 'f3', 'f4'])
+  assert.is(multi.stats[keyOf(replica)]?.state, 'live')
+  stop()
+  await multi.close()
+})
+
 test.run()
