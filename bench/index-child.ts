@@ -2,6 +2,7 @@
  * Runs in a child process so that its peak RSS is its own: builds an on-disk index of the given
  * drives, then (optionally) reopens it and answers the first stat. Prints one JSON line.
  */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Corestore from 'corestore'
 import type Hyperdrive from 'hyperdrive'
@@ -12,6 +13,13 @@ import { once } from './lib/measure.js'
 const [storeDir = '', indexDir = '', count = '0', prefix = 'm', firstPath = '/'] = process.argv.slice(2)
 const n = Number(count)
 
+/** Resident memory in MB: anonymous (heap, native allocations) and file-backed (mapped files). */
+function resident(): { anon: number; file: number } {
+  const status = readFileSync('/proc/self/status', 'utf8')
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0)
+  return { anon: kb('RssAnon') / 1024, file: kb('RssFile') / 1024 }
+}
+
 async function open(): Promise<{ store: Corestore; drives: Hyperdrive[] }> {
   const store = new Corestore(join(storeDir))
   return { store, drives: await openDrives(store, n, prefix) }
@@ -20,10 +28,17 @@ async function open(): Promise<{ store: Corestore; drives: Hyperdrive[] }> {
 async function main(): Promise<void> {
   let { store, drives } = await open()
   let multi = new MultiDrive(drives[0] as Hyperdrive, { index: indexDir })
+  const peak = { anon: 0, file: 0 }
+  const sampler = setInterval(() => {
+    const now = resident()
+    peak.anon = Math.max(peak.anon, now.anon)
+    peak.file = Math.max(peak.file, now.file)
+  }, 100)
   const buildUs = await once(async () => {
     await multi.ready()
     await Promise.all(drives.map((d) => multi.addDrive(d)))
   })
+  clearInterval(sampler)
   const records = Object.values(multi.stats).reduce((s, d) => s + d.nodesRead, 0)
   const buildRss = process.resourceUsage().maxRSS / 1024
   await multi.close()

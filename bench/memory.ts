@@ -15,6 +15,8 @@ interface ChildResult {
   buildMs: number
   records: number
   buildRssMB: number
+  anonMB: number
+  fileMB: number
   reopenMs: number
   reread: number
   found: boolean
@@ -56,7 +58,7 @@ export async function benchMemory(
       ratio: growth,
       target: '≤ 300 MB, flat',
       pass: large.buildRssMB <= 300 && growth <= 1.25,
-      note: `indexing took ${(small.buildMs / 1000).toFixed(1)} s and ${(large.buildMs / 1000).toFixed(1)} s (${Math.round(records(sizes.large) / (large.buildMs / 1000)).toLocaleString('en-US')} records/s); peak RSS of a child process that only indexes`
+      note: `peak RSS of a child process that only indexes (with ${sizes.large} drives: at most ${Math.round(large.anonMB)} MB anonymous, ${Math.round(large.fileMB)} MB file-backed: mapped LevelDB and RocksDB files, reclaimable page cache; with ${sizes.small}: ${Math.round(small.anonMB)} / ${Math.round(small.fileMB)} MB). Indexing took ${(small.buildMs / 1000).toFixed(1)} s and ${(large.buildMs / 1000).toFixed(1)} s (${Math.round(records(sizes.large) / (large.buildMs / 1000)).toLocaleString('en-US')} records/s)`
     },
     {
       name: 'reopen the index, first stat',
