@@ -58,7 +58,16 @@ async function main(): Promise<void> {
   await multi.close()
   await store.close()
   console.log(
-    JSON.stringify({ buildMs: buildUs / 1000, records, buildRssMB: buildRss, reopenMs: reopenUs / 1000, reread, found })
+    JSON.stringify({
+      buildMs: buildUs / 1000,
+      records,
+      buildRssMB: buildRss,
+      anonMB: peak.anon,
+      fileMB: peak.file,
+      reopenMs: reopenUs / 1000,
+      reread,
+      found
+    })
   )
 }
 
