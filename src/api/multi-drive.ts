@@ -112,6 +112,14 @@ function toDriveKey(key: Buffer | Uint8Array | string): DriveKey {
   }
 }
 
+/** A Hyperdrive (or what quacks like one): anything else is a caller's mistake, not a crash later. */
+function assertDrive(drive: unknown, what: string): asserts drive is Hyperdrive {
+  const d = drive as Partial<Hyperdrive> | null | undefined
+  if (!d || typeof d.ready !== 'function' || typeof d.batch !== 'function' || d.core === undefined) {
+    throw MultiDriveError.EINVAL(`${what} must be a Hyperdrive`)
+  }
+}
+
 function hex(drive: Hyperdrive): DriveKey {
   return drive.key.toString('hex') as DriveKey
 }
@@ -157,6 +165,8 @@ export class MultiDrive extends ReadyResource {
 
   constructor(primary: Hyperdrive, options: MultiDriveOptions = {}) {
     super()
+    assertDrive(primary, 'the primary')
+    if (options.writer !== undefined) assertDrive(options.writer, 'options.writer')
     this.primary = primary
     this.options = options
     this.now = options.now ?? Date.now
@@ -285,6 +295,7 @@ export class MultiDrive extends ReadyResource {
    * indexed as soon as one connects).
    */
   async addDrive(drive: Hyperdrive): Promise<void> {
+    assertDrive(drive, 'addDrive(drive)')
     await this.opened_()
     await this.attach(drive)
   }

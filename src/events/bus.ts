@@ -36,10 +36,6 @@ export class IndexBus {
     return this.queue.shift() ?? null
   }
 
-  get size(): number {
-    return this.queue.length
-  }
-
   /** Rejects everything still queued and every later submit. */
   close(err: Error): void {
     this.closedWith = err

@@ -95,10 +95,6 @@ export class Indexer {
     return out
   }
 
-  indexedDrives(): DriveKey[] {
-    return [...this.checkpoints.keys()]
-  }
-
   /**
    * Resolves once the drive is indexed up to `target` (or past it: a later fork), or once the drive
    * is removed (there is nothing left to wait for); rejects when the indexer closes.

@@ -44,6 +44,28 @@ test("multi emits 'drive-add' and 'drive-remove'", async () => {
   await multi.close()
 })
 
+test('new MultiDrive() and addDrive() refuse what is not a drive (EINVAL)', async () => {
+  const a = await peer('a')
+  for (const bad of [undefined, null, {}, 'drive']) {
+    try {
+      new MultiDrive(bad as never)
+      assert.unreachable('should have thrown')
+    } catch (err) {
+      assert.is((err as MultiDriveError).code, 'EINVAL')
+    }
+  }
+  const multi = new MultiDrive(a.drive)
+  await multi.ready()
+  try {
+    await multi.addDrive({} as never)
+    assert.unreachable('should have thrown')
+  } catch (err) {
+    assert.is((err as MultiDriveError).code, 'EINVAL')
+  }
+  assert.equal(multi.drives, [a.drive])
+  await multi.close()
+})
+
 test('multi.writeFile(path) writes through to the writer', async () => {
   const a = await peer('a')
   const multi = new MultiDrive(a.drive)
