@@ -99,6 +99,9 @@ interface OpenFile {
   position: number
 }
 
+/** A writer's batch: a Hyperdrive whose `db` is a Hyperbee batch, appended at `flush()`. */
+type Batch = ReturnType<Hyperdrive['batch']>
+
 const MAX_SYMLINK_HOPS = 16
 
 /** The root always exists; the index stores it only while something lives in it. */
@@ -689,33 +692,44 @@ export class MultiDrive extends ReadyResource {
     }
   }
 
+  /** Builds a batch of the writer's, appends it (ONE append) and resolves once the index shows it. */
+  private async append(writer: Hyperdrive, build: (batch: Batch) => Promise<void>): Promise<void> {
+    const batch = writer.batch()
+    await build(batch)
+    await batch.flush()
+    await this.indexer.waitFor(hex(writer), this.target(writer))
+  }
+
+  /**
+   * Deletes the writer's own records at `path` in subs other than `kept`. Called after the new
+   * record is in the batch, so an index reading the log half-way still sees the writer's newest
+   * statement.
+   */
+  private async dropOwn(batch: Batch, writer: Hyperdrive, path: DrivePath, records: StoredRecord[], kept: RecordSub) {
+    const writerKey = hex(writer)
+    for (const r of records) {
+      if (r.drive === writerKey && r.sub !== kept) await batch.db.del(path, { keyEncoding: SUB_ENCODERS[r.sub] })
+    }
+  }
+
   /**
    * Writes one record for `path` into the writer in ONE append: `write` adds the record to the
-   * batch, then (unless `replace` is false) the writer's own records of the other subs at that path
-   * are deleted (after, so an index reading the log half-way still sees the writer's newest
-   * statement). Resolves once the index shows the write.
+   * batch, then (unless `replace` is false) the writer's own records of the other subs go.
    */
   private async writeRecord(
     writer: Hyperdrive,
     path: DrivePath,
     sub: RecordSub,
-    write: (batch: ReturnType<Hyperdrive['batch']>, stamp: Stamp) => Promise<void>,
+    write: (batch: Batch, stamp: Stamp) => Promise<void>,
     { replace = true }: { replace?: boolean } = {}
   ): Promise<void> {
-    const writerKey = hex(writer)
     const records = await this.recordsAt(path)
-    const batch = writer.batch()
-    await write(batch, this.stampFor(records))
-    for (const r of records) {
-      if (replace && r.drive === writerKey && r.sub !== sub) {
-        await batch.db.del(path, { keyEncoding: SUB_ENCODERS[r.sub] })
-      }
-    }
-    await batch.flush()
-    await this.indexer.waitFor(writerKey, this.target(writer))
+    await this.append(writer, async (batch) => {
+      await write(batch, this.stampFor(records))
+      if (replace) await this.dropOwn(batch, writer, path, records, sub)
+    })
   }
 
-  /** The user's metadata: a plain object (or nothing), without our reserved stamp key. */
   private metadataOf(metadata: unknown): Record<string, unknown> | null {
     if (metadata === undefined || metadata === null) return null
     if (!isPlainObject(metadata)) throw MultiDriveError.EINVAL('metadata must be a plain object')
@@ -820,22 +834,14 @@ export class MultiDrive extends ReadyResource {
       for await (const [under, s] of this.store.winnersUnder(p)) if (s.w !== null) doomed.push(under)
       if (state.w !== null) doomed.push(p)
       if (doomed.length === 0) return
-      const writerKey = hex(writer)
       const all = await this.store.records(doomed)
-      const batch = writer.batch()
-      for (const [i, target] of doomed.entries()) {
-        const records = all[i] ?? []
-        await batch.db.put(target, markerValue(this.stampFor(records)), {
-          keyEncoding: SUB_ENCODERS.tombstones
-        })
-        for (const r of records) {
-          if (r.drive === writerKey && r.sub !== 'tombstones') {
-            await batch.db.del(target, { keyEncoding: SUB_ENCODERS[r.sub] })
-          }
+      await this.append(writer, async (batch) => {
+        for (const [i, target] of doomed.entries()) {
+          const records = all[i] ?? []
+          await batch.db.put(target, markerValue(this.stampFor(records)), { keyEncoding: SUB_ENCODERS.tombstones })
+          await this.dropOwn(batch, writer, target, records, 'tombstones')
         }
-      }
-      await batch.flush()
-      await this.indexer.waitFor(writerKey, this.target(writer))
+      })
     })
   }
 
@@ -860,12 +866,8 @@ export class MultiDrive extends ReadyResource {
         ).record
         if (live !== null) return this.restore(writer, p, live)
       }
-      const own = records.some((r) => r.drive === writerKey && r.sub === 'tombstones')
-      if (!own) return
-      const batch = writer.batch()
-      await batch.db.del(p, { keyEncoding: SUB_ENCODERS.tombstones })
-      await batch.flush()
-      await this.indexer.waitFor(writerKey, this.target(writer))
+      if (others.length === records.length) return
+      await this.append(writer, (batch) => batch.db.del(p, { keyEncoding: SUB_ENCODERS.tombstones }))
     })
   }
 
@@ -895,16 +897,11 @@ export class MultiDrive extends ReadyResource {
       const writerKey = hex(writer)
       const paths = [p, ...ancestorsOf(p).filter((a) => a !== ROOT_PATH)]
       const all = await this.store.records(paths)
-      const batch = writer.batch()
-      let erased = 0
-      for (const [i, target] of paths.entries()) {
-        if ((all[i] ?? []).some((r) => r.drive === writerKey && r.sub === 'tombstones')) {
-          await batch.db.del(target, { keyEncoding: SUB_ENCODERS.tombstones })
-          erased++
-        }
-      }
-      await batch.flush()
-      if (erased > 0) await this.indexer.waitFor(writerKey, this.target(writer))
+      const erased = paths.filter((_, i) => (all[i] ?? []).some((r) => r.drive === writerKey && r.sub === 'tombstones'))
+      if (erased.length === 0) return
+      await this.append(writer, async (batch) => {
+        for (const target of erased) await batch.db.del(target, { keyEncoding: SUB_ENCODERS.tombstones })
+      })
     })
   }
 
