@@ -5,8 +5,8 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { filter, firstValueFrom } from 'rxjs'
-import { createPeer, replicate, synced } from '../src/cli/peers.js'
 import { MultiDrive } from '../src/index.js'
+import { createPeer, replicate, synced } from '../test/helpers/network.js'
 import { sample } from './lib/measure.js'
 import { type Result, side } from './lib/report.js'
 

@@ -4,14 +4,15 @@
  * through it: the `catchUp` actor reads the drive and hands batches to the indexer itself.
  *
  * opening -> catchingUp -> live | waitingForPeers, back to catchingUp on every change; a failed
- * read goes to retrying with exponential backoff; STOP (or the drive closing) ends in closed.
+ * read goes to retrying with exponential backoff; the drive closing under the actor ends in closed.
+ * (The supervisor stops an actor it no longer needs; that needs no state.)
  */
-import { assign, fromCallback, fromPromise, setup } from 'xstate'
+import { assign, fromCallback, fromPromise, type SnapshotFrom, setup } from 'xstate'
 
 /** What a catch-up found: everything read, or a replica with no peer to read more from. */
 export type CatchUpOutcome = 'caught-up' | 'no-peers'
 
-export type DriveActorEvent = { type: 'CHANGED' } | { type: 'PEER_ADD' } | { type: 'PEER_REMOVE' } | { type: 'STOP' }
+export type DriveActorEvent = { type: 'CHANGED' } | { type: 'PEER_ADD' } | { type: 'DRIVE_CLOSED' }
 
 export interface DriveActorContext {
   /** The drive changed during the current catch-up: run another. */
@@ -36,7 +37,7 @@ export const driveMachine = setup({
   actors: {
     open: fromPromise<void>(async () => notProvided('open')),
     catchUp: fromPromise<CatchUpOutcome>(async () => notProvided('catchUp')),
-    /** Turns the drive's core events into CHANGED / PEER_* / STOP; returns its cleanup. */
+    /** Turns the drive's core events into CHANGED / PEER_ADD / DRIVE_CLOSED; returns its cleanup. */
     watch: fromCallback<DriveActorEvent>(() => notProvided('watch'))
   },
   delays: {
@@ -58,7 +59,7 @@ export const driveMachine = setup({
   context: { dirty: false, attempts: 0, lastError: null },
   initial: 'opening',
   invoke: { src: 'watch' },
-  on: { STOP: '.closed' },
+  on: { DRIVE_CLOSED: '.closed' },
   states: {
     opening: {
       invoke: {
@@ -104,4 +105,5 @@ export const driveMachine = setup({
   }
 })
 
-export type DriveActorState = 'opening' | 'catchingUp' | 'live' | 'waitingForPeers' | 'retrying' | 'closed'
+/** The lifecycle state of a drive's actor. */
+export type DriveActorState = SnapshotFrom<typeof driveMachine>['value']

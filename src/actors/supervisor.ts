@@ -1,60 +1,72 @@
 /**
  * The supervisor spawns one actor per drive and stops them. It provides the machine's effects: open
- * the drive, watch its core, and catch up by calling the injected `read`, whose in-flight run it
- * tracks so that stopping an actor waits until it can no longer hand anything to the indexer.
+ * the drive, watch its core, and catch up by reading the drive from wherever the index stands
+ * (src/actors/drive-reader). It owns how drives are read: how many read at once, one rescan at a
+ * time, how many nodes each read. Stopping an actor waits until its read can no longer hand
+ * anything on.
  */
 import type Hyperdrive from 'hyperdrive'
+import mutexify from 'mutexify/promise.js'
+import pLimit from 'p-limit'
 import { type Actor, createActor, fromCallback, fromPromise, waitFor } from 'xstate'
-import type { DriveKey } from '../events/types.js'
+import type { Warn } from '../events/records.js'
+import type { Checkpoint, DriveKey, IndexEvent } from '../events/types.js'
 import { type CatchUpOutcome, type DriveActorEvent, type DriveActorState, driveMachine } from './drive-machine.js'
-import type { ReadOutcome } from './drive-reader.js'
-
-/** Reads the drive from wherever the index stands up to its current length. */
-export type ReadDrive = (drive: Hyperdrive, key: DriveKey, signal: AbortSignal) => Promise<ReadOutcome>
+import { type ReadOutcome, readDrive } from './drive-reader.js'
 
 export interface SupervisorOptions {
-  read: ReadDrive
-  /** A catch-up failed (the actor retries with backoff). */
-  onError?: (key: DriveKey, err: unknown) => void
+  /** Where the index stands for a drive (null: never indexed). */
+  checkpoint: (key: DriveKey) => Checkpoint | null
+  /** Hands an event to the indexer; resolves once it is committed. */
+  submit: (event: IndexEvent) => Promise<void>
+  /** Undecodable remote data, failed reads (the actor retries). */
+  warn: Warn
+  /** Records per batch (default: the reader's). */
+  batchSize?: number
+}
+
+/** What the supervisor knows of a drive's actor. */
+export interface ActorStats {
+  state: DriveActorState | null
+  nodesRead: number
+  lastError: string | null
 }
 
 interface Supervised {
-  drive: Hyperdrive
   actor: Actor<typeof driveMachine>
   inflight: Promise<ReadOutcome> | null
 }
 
 export class DriveSupervisor {
   private readonly actors = new Map<DriveKey, Supervised>()
+  private readonly nodesRead = new Map<DriveKey, number>()
+  private readonly options: SupervisorOptions
+  /** Rescans walk a Hyperbee tree through a cache of up to 65,536 nodes: one at a time. */
+  private readonly rescanLock = mutexify()
+  /** Two drives at a time read and commit a batch: one reads while the other's batch is folded. */
+  private readonly gate = pLimit(2)
   private stopped = false
-  private readonly read: ReadDrive
-  private readonly onError: (key: DriveKey, err: unknown) => void
 
-  constructor({ read, onError }: SupervisorOptions) {
-    this.read = read
-    this.onError = onError ?? (() => {})
-  }
-
-  has(key: DriveKey): boolean {
-    return this.actors.has(key)
+  constructor(options: SupervisorOptions) {
+    this.options = options
   }
 
   /** Spawns the drive's actor (once per key; never after `stopAll`). */
   start(key: DriveKey, drive: Hyperdrive): void {
     if (this.stopped) throw new Error('the supervisor is stopped')
     if (this.actors.has(key)) return
-    const entry: Supervised = { drive, actor: undefined as never, inflight: null }
+    const entry: Supervised = { actor: undefined as never, inflight: null }
     const machine = driveMachine.provide({
       actors: {
         open: fromPromise(() => drive.ready()),
         catchUp: fromPromise<CatchUpOutcome>(async ({ signal }) => {
-          const run = this.read(drive, key, signal)
+          const run = this.catchUp(drive, key, signal)
           entry.inflight = run
           let outcome: ReadOutcome
           try {
             outcome = await run
           } catch (err) {
-            if (!signal.aborted) this.onError(key, err)
+            if (!signal.aborted) this.options.warn(`reading drive ${key} failed, retrying: ${(err as Error).message}`)
             throw err
           } finally {
             entry.inflight = null
@@ -67,18 +79,15 @@ export class DriveSupervisor {
           const core = drive.core
           const changed = () => sendBack({ type: 'CHANGED' })
           const peerAdd = () => sendBack({ type: 'PEER_ADD' })
-          const peerRemove = () => sendBack({ type: 'PEER_REMOVE' })
-          const closed = () => sendBack({ type: 'STOP' })
+          const closed = () => sendBack({ type: 'DRIVE_CLOSED' })
           core.on('append', changed)
           core.on('truncate', changed)
           core.on('peer-add', peerAdd)
-          core.on('peer-remove', peerRemove)
           core.on('close', closed)
           return () => {
             core.off('append', changed)
             core.off('truncate', changed)
             core.off('peer-add', peerAdd)
-            core.off('peer-remove', peerRemove)
             core.off('close', closed)
           }
         })
@@ -91,8 +100,17 @@ export class DriveSupervisor {
 
   /** The lifecycle state of a drive's actor, or null if it has none. */
   state(key: DriveKey): DriveActorState | null {
-    const entry = this.actors.get(key)
-    return entry ? (entry.actor.getSnapshot().value as DriveActorState) : null
+    return this.actors.get(key)?.actor.getSnapshot().value ?? null
+  }
+
+  /** State, nodes read so far, and the last error of a drive's actor. */
+  stats(key: DriveKey): ActorStats {
+    const snapshot = this.actors.get(key)?.actor.getSnapshot()
+    return {
+      state: snapshot?.value ?? null,
+      nodesRead: this.nodesRead.get(key) ?? 0,
+      lastError: snapshot?.context.lastError ?? null
+    }
   }
 
   /** Resolves when the drive's actor is in `state` (rejects if it has no actor or stops first). */
@@ -103,17 +121,11 @@ export class DriveSupervisor {
     if (entry.actor.getSnapshot().value !== state) throw new Error(`actor for drive ${key} stopped`)
   }
 
-  /** The last error of a drive's actor while it is retrying. */
-  lastError(key: DriveKey): string | null {
-    return this.actors.get(key)?.actor.getSnapshot().context.lastError ?? null
-  }
-
   /** Stops the actor and waits until its reader has settled (nothing more reaches the indexer). */
   async stop(key: DriveKey): Promise<void> {
     const entry = this.actors.get(key)
     if (!entry) return
     this.actors.delete(key)
-    entry.actor.send({ type: 'STOP' })
     entry.actor.stop()
     await entry.inflight?.catch(() => {})
   }
@@ -122,5 +134,33 @@ export class DriveSupervisor {
   async stopAll(): Promise<void> {
     this.stopped = true
     await Promise.all([...this.actors.keys()].map((key) => this.stop(key)))
+  }
+
+  /**
+   * Reads a drive from its first record up to `to` (its length if undefined), waiting for missing
+   * blocks however long it takes, handing each batch to `submit`: a one-off full read (verify).
+   */
+  async readAll(
+    drive: Hyperdrive,
+    key: DriveKey,
+    to: number | undefined,
+    submit: (event: IndexEvent) => Promise<void>
+  ): Promise<void> {
+    await readDrive({ drive, key, from: null, to, submit, warn: () => {}, patient: true })
+  }
+
+  private catchUp(drive: Hyperdrive, key: DriveKey, signal: AbortSignal): Promise<ReadOutcome> {
+    return readDrive({
+      drive,
+      key,
+      from: this.options.checkpoint(key),
+      submit: this.options.submit,
+      warn: this.options.warn,
+      signal,
+      rescanLock: this.rescanLock,
+      gate: this.gate,
+      batchSize: this.options.batchSize,
+      onRead: (nodes) => this.nodesRead.set(key, (this.nodesRead.get(key) ?? 0) + nodes)
+    })
   }
 }

@@ -1,10 +1,24 @@
 /** `stat` results: shaped like Node's `fs.Stats`, plus the drive that won the path. */
 import type Hyperdrive from 'hyperdrive'
-import { isDirectory, type StoredRecord, type WinnerState } from '../index-store/schema.js'
+import type { BlobId, RecordKind } from '../events/types.js'
 
 const S_IFREG = 0o100000
 const S_IFDIR = 0o040000
 const S_IFLNK = 0o120000
+
+/** What a stat is made of: what lives at the path, and its winning record (as the index holds it). */
+export interface StatSource {
+  type: 'file' | 'symlink' | 'dir'
+  record: {
+    drive: string
+    kind: RecordKind
+    stamp: { t: number }
+    executable?: boolean
+    linkname?: string | null
+    blob?: BlobId | null
+    metadata?: unknown
+  } | null
+}
 
 export class Stat {
   /** File type and permission bits, as `fs.Stats#mode`. */
@@ -26,11 +40,12 @@ export class Stat {
   /** A symlink's target. */
   readonly linkname: string | null
 
-  constructor(state: WinnerState, drive: Hyperdrive | null) {
-    const dir = isDirectory(state)
+  /** @internal Built by MultiDrive from its index. */
+  constructor(source: StatSource, drive: Hyperdrive | null) {
+    const dir = source.type === 'dir'
     // A file that lost to live children says nothing about the directory that won.
-    const record: StoredRecord | null = dir && state.w?.kind !== 'dir' ? null : state.w
-    const symlink = !dir && record?.kind === 'symlink'
+    const record = dir && source.record?.kind !== 'dir' ? null : source.record
+    const symlink = source.type === 'symlink'
     const type = dir ? S_IFDIR : symlink ? S_IFLNK : S_IFREG
     const perms = dir || record?.executable ? 0o755 : symlink ? 0o777 : 0o644
     this.mode = type | perms

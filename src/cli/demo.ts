@@ -7,12 +7,43 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type Hyperdrive from 'hyperdrive'
+import Corestore from 'corestore'
+import Hyperdrive from 'hyperdrive'
 import { MultiDrive } from '../api/multi-drive.js'
-import { createPeer, type Peer, replicate, synced } from './peers.js'
 
 const NAMES = ['alice', 'bob', 'carol']
 const HOUR = 3_600_000
+
+/** A person: a corestore of their own, their writable drive, and replicas of the others'. */
+interface Peer {
+  name: string
+  store: Corestore
+  drive: Hyperdrive
+}
+
+async function createPeer(name: string, dir: string): Promise<Peer> {
+  const store = new Corestore(dir)
+  const drive = new Hyperdrive(store.namespace('own'))
+  await drive.ready()
+  return { name, store, drive }
+}
+
+/** Pipes two peers' corestores together (in-process replication); returns the disconnect. */
+function replicate(a: Peer, b: Peer): () => void {
+  const s1 = a.store.replicate(true)
+  const s2 = b.store.replicate(false)
+  s1.pipe(s2).pipe(s1)
+  for (const s of [s1, s2]) s.on('error', () => {}) // a disconnect tears the streams down
+  return () => {
+    s1.destroy()
+    s2.destroy()
+  }
+}
+
+/** Waits until a replica has caught up with its origin's length. */
+async function synced(replica: Hyperdrive, origin: Hyperdrive): Promise<void> {
+  while (replica.core.length < origin.core.length) await replica.core.update({ wait: true })
+}
 
 interface Member {
   peer: Peer
@@ -63,7 +94,9 @@ async function main(): Promise<void> {
   const peers = await Promise.all(NAMES.map((name) => createPeer(name, join(root, name))))
   const members: Member[] = []
   for (const [i, peer] of peers.entries()) {
-    const drives = await Promise.all(peers.map((other, j) => (i === j ? peer.drive : peer.open(other.drive.key))))
+    const drives = peers.map((other, j) =>
+      i === j ? peer.drive : new Hyperdrive(peer.store.session(), other.drive.key)
+    )
     const skew = clocks[i] ?? 0
     const multi = new MultiDrive(peer.drive, { now: () => Date.now() + skew })
     for (const drive of drives) await multi.addDrive(drive)
@@ -108,7 +141,7 @@ async function main(): Promise<void> {
 
   disconnect()
   for (const m of members) await m.multi.close()
-  for (const p of peers) await p.close()
+  for (const p of peers) await p.store.close()
   await rm(root, { recursive: true, force: true })
   if (!same) process.exitCode = 1
 }

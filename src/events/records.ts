@@ -1,8 +1,9 @@
 /**
  * How records live inside a drive's `drive.db`: files and symlinks are ordinary Hyperdrive entries
  * (stamp inside `metadata`), tombstones and directory markers have subs of their own (stamp as the
- * value). Actors decode with this module; the API encodes with it.
+ * value). The only owner of that format: actors decode with this module, writes encode with it.
  */
+import type Hyperdrive from 'hyperdrive'
 import SubEncoder from 'sub-encoder'
 import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordSub, Stamp } from './types.js'
 
@@ -84,8 +85,65 @@ export function stampMetadata(user: Record<string, unknown> | null, stamp: Stamp
 }
 
 /** Value stored for a tombstone or directory marker. (Never a `blob` field: Hyperdrive reads those.) */
-export function markerValue(stamp: Stamp): Stamp {
+function markerValue(stamp: Stamp): Stamp {
   return { t: stamp.t, clock: stamp.clock }
+}
+
+/** A writer's batch: a Hyperdrive whose `db` is a Hyperbee batch, appended at `flush()`. */
+export type DriveBatch = ReturnType<Hyperdrive['batch']>
+
+/** What a file or symlink record carries besides its path and stamp. */
+export interface FileFields {
+  executable?: boolean
+  /** The user's metadata (never the stamp). */
+  metadata: Record<string, unknown> | null
+}
+
+/** A file with new content. */
+export function putFile(batch: DriveBatch, path: DrivePath, content: Uint8Array, fields: FileFields, stamp: Stamp) {
+  return batch.put(path, content, {
+    executable: fields.executable === true,
+    metadata: stampMetadata(fields.metadata, stamp)
+  })
+}
+
+/** A file entry over content the writer already holds (its own blob, e.g. a metadata change). */
+export function putFileEntry(
+  batch: DriveBatch,
+  path: DrivePath,
+  blob: BlobId | null,
+  fields: FileFields,
+  stamp: Stamp
+) {
+  return batch.putEntry(path, {
+    executable: fields.executable === true,
+    linkname: null,
+    blob,
+    metadata: stampMetadata(fields.metadata, stamp)
+  })
+}
+
+export function putSymlink(
+  batch: DriveBatch,
+  path: DrivePath,
+  target: string,
+  metadata: Record<string, unknown> | null,
+  stamp: Stamp
+) {
+  return batch.symlink(path, target, { metadata: stampMetadata(metadata, stamp) })
+}
+
+export function putTombstone(batch: DriveBatch, path: DrivePath, stamp: Stamp) {
+  return batch.db.put(path, markerValue(stamp), { keyEncoding: SUB_ENCODERS.tombstones })
+}
+
+export function putDirMarker(batch: DriveBatch, path: DrivePath, stamp: Stamp) {
+  return batch.db.put(path, markerValue(stamp), { keyEncoding: SUB_ENCODERS.dirs })
+}
+
+/** Removes the drive's own record of one sub at a path. */
+export function deleteRecord(batch: DriveBatch, sub: RecordSub, path: DrivePath) {
+  return batch.db.del(path, { keyEncoding: SUB_ENCODERS[sub] })
 }
 
 /**

@@ -4,16 +4,15 @@
  */
 import { ROOT_PATH } from '../events/paths.js'
 import type { DriveKey, DrivePath, MergedChange, MergedEntry, RecordSub } from '../events/types.js'
-import { type Resolution, type Resolver, resolve } from './resolve.js'
+import { type Resolver, resolveRecords } from './resolve.js'
 import {
   childKey,
   depthOf,
   type IndexWrite,
-  inConflict,
+  isConflict,
   nameOf,
   parentOf,
   type StoredRecord,
-  toCandidate,
   toEntry,
   type WinnerState
 } from './schema.js'
@@ -42,28 +41,6 @@ export interface FoldOutput {
   changes: MergedChange[]
 }
 
-/** Each drive's newest record at the path is that drive's statement (one per drive). */
-export function candidateRecords(records: readonly StoredRecord[]): StoredRecord[] {
-  const byDrive = new Map<string, StoredRecord>()
-  for (const r of records) {
-    const prev = byDrive.get(r.drive)
-    if (prev === undefined || r.seq > prev.seq) byDrive.set(r.drive, r)
-  }
-  return [...byDrive.values()]
-}
-
-/** Resolves a path's records; `winner` is the full record of the winning candidate. */
-export function resolveRecords(
-  records: readonly StoredRecord[],
-  resolver: Resolver
-): Resolution & { record: StoredRecord | null } {
-  const statements = candidateRecords(records)
-  const resolution = resolve(statements.map(toCandidate), resolver)
-  const winner = resolution.winner
-  const record = winner === null ? null : (statements.find((r) => r.drive === winner.drive) ?? null)
-  return { ...resolution, record }
-}
-
 function applyChange(records: StoredRecord[], change: RecordChange): StoredRecord[] {
   const kept = records.filter((r) => r.drive !== change.drive || r.sub !== change.sub)
   if (change.record !== null) kept.push(change.record)
@@ -78,7 +55,7 @@ function sameRecord(a: StoredRecord | null, b: StoredRecord | null): boolean {
 }
 
 function entryOf(path: DrivePath, state: WinnerState | null | undefined): MergedEntry | null {
-  return state?.w ? toEntry(path, state.w) : null
+  return state?.winner ? toEntry(path, state.winner) : null
 }
 
 export function fold(input: FoldInput): FoldOutput {
@@ -108,7 +85,7 @@ export function fold(input: FoldInput): FoldOutput {
     let s = next.get(path)
     if (s === undefined) {
       const old = input.winners.get(path)
-      s = old ? { ...old } : { w: null, n: 0, hc: input.conflicts.has(path) }
+      s = old ? { ...old } : { winner: null, liveChildren: 0, headConflict: input.conflicts.has(path) }
       next.set(path, s)
     }
     return s
@@ -120,8 +97,8 @@ export function fold(input: FoldInput): FoldOutput {
     const resolved = resolveRecords(list, input.resolver)
     const live = resolved.record !== null && resolved.record.kind !== 'tombstone' ? resolved.record : null
     const s = stateOf(path)
-    s.w = live
-    s.hc = resolved.conflict
+    s.winner = live
+    s.headConflict = resolved.conflict
     markDirty(path)
   }
 
@@ -134,11 +111,11 @@ export function fold(input: FoldInput): FoldOutput {
       const s = stateOf(path)
       const wasLive = old !== null
       // The root always exists; it is stored, like any directory, only while something lives in it.
-      const isLive = s.w !== null || s.n > 0
+      const isLive = s.winner !== null || s.liveChildren > 0
 
       if (path !== ROOT_PATH && wasLive !== isLive) {
         const parent = parentOf(path)
-        stateOf(parent).n += isLive ? 1 : -1
+        stateOf(parent).liveChildren += isLive ? 1 : -1
         writes.push({ part: 'children', key: childKey(parent, nameOf(path)), value: isLive ? '' : null })
         markDirty(parent)
       }
@@ -147,15 +124,15 @@ export function fold(input: FoldInput): FoldOutput {
       else if (wasLive) writes.push({ part: 'winners', key: path, value: null })
 
       const wasConflict = input.conflicts.has(path)
-      const isConflict = path !== ROOT_PATH && inConflict(s)
-      if (wasConflict !== isConflict) writes.push({ part: 'conflicts', key: path, value: isConflict ? '' : null })
+      const conflict = path !== ROOT_PATH && isConflict(s)
+      if (wasConflict !== conflict) writes.push({ part: 'conflicts', key: path, value: conflict ? '' : null })
 
       // 4. A merged change when the winning record or the conflict status moved.
-      if (sameRecord(old?.w ?? null, s.w) && wasConflict === isConflict) continue
+      if (sameRecord(old?.winner ?? null, s.winner) && wasConflict === conflict) continue
       const after = entryOf(path, s)
       out.push({
         path,
-        type: isConflict ? 'conflict' : after === null ? 'del' : 'put',
+        type: conflict ? 'conflict' : after === null ? 'del' : 'put',
         before: entryOf(path, old),
         after
       })

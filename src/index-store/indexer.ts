@@ -3,6 +3,7 @@
  * and commits each as ONE atomic batch, checkpoint included. Reads drives never; knows them only by
  * the events it is handed.
  */
+import mutexify from 'mutexify/promise.js'
 import type { IndexBus } from '../events/bus.js'
 import type { Checkpoint, DriveKey, DrivePath, IndexEvent, MergedChange } from '../events/types.js'
 import { fold, type RecordChange } from './fold.js'
@@ -50,7 +51,7 @@ export class Indexer {
   private readonly onCommit: (changes: MergedChange[], drive: DriveKey) => void
   private readonly checkpoints = new Map<DriveKey, Checkpoint>()
   private readonly waiters = new Set<Waiter>()
-  private lock: Promise<void> = Promise.resolve()
+  private readonly lock = mutexify()
 
   constructor({ store, resolver, onCommit }: IndexerOptions) {
     this.store = store
@@ -147,13 +148,13 @@ export class Indexer {
   }
 
   /** Runs index mutations one at a time, whoever asks (the bus loop or a removal). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.lock.then(fn)
-    this.lock = result.then(
-      () => {},
-      () => {}
-    )
-    return result
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.lock()
+    try {
+      return await fn()
+    } finally {
+      release()
+    }
   }
 
   private async apply(event: IndexEvent): Promise<void> {
@@ -202,7 +203,7 @@ export class Indexer {
     const [recordValues, winnerValues, conflictValues] = await Promise.all([
       this.store.records(touched),
       this.store.winners(relatedList),
-      this.store.inConflict(relatedList)
+      this.store.conflicted(relatedList)
     ])
     const records = new Map<DrivePath, StoredRecord[]>()
     touched.forEach((path, i) => {

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { Candidate } from '../events/types.js'
+import { type StoredRecord, toCandidate } from './schema.js'
 
 /** A custom comparator: negative when `a` wins over `b`. */
 export type Comparator = (a: Candidate, b: Candidate) => number
@@ -74,6 +75,28 @@ export function resolve(candidates: readonly Candidate[], resolver: Resolver = '
       ) ?? winner
   }
   return { winner, candidates: sorted, heads, conflict: heads.length > 1 }
+}
+
+/** Each drive's newest record at a path is that drive's statement (one per drive). */
+export function candidateRecords(records: readonly StoredRecord[]): StoredRecord[] {
+  const byDrive = new Map<string, StoredRecord>()
+  for (const r of records) {
+    const prev = byDrive.get(r.drive)
+    if (prev === undefined || r.seq > prev.seq) byDrive.set(r.drive, r)
+  }
+  return [...byDrive.values()]
+}
+
+/** Resolves a path's records; `record` is the full record of the winning candidate. */
+export function resolveRecords(
+  records: readonly StoredRecord[],
+  resolver: Resolver
+): Resolution & { record: StoredRecord | null } {
+  const statements = candidateRecords(records)
+  const resolution = resolve(statements.map(toCandidate), resolver)
+  const winner = resolution.winner
+  const record = winner === null ? null : (statements.find((r) => r.drive === winner.drive) ?? null)
+  return { ...resolution, record }
 }
 
 /**

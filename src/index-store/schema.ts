@@ -5,20 +5,20 @@
 import { ROOT_PATH } from '../events/paths.js'
 import type { Candidate, Checkpoint, DrivePath, DriveRecord, MergedEntry } from '../events/types.js'
 
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** A drive's record as stored under its path (the path is the key). */
 export type StoredRecord = Omit<DriveRecord, 'path'>
 
 /**
  * The merged state of a live path (a path that is a file, symlink, directory marker, or has live
- * children). `w` is the winning live record (null for an implicit directory), `n` the number of
- * live children, `hc` whether the path's records have several heads.
+ * children): its winning live record (null for an implicit directory), how many live children it
+ * has, and whether its records have several heads.
  */
 export interface WinnerState {
-  w: StoredRecord | null
-  n: number
-  hc: boolean
+  winner: StoredRecord | null
+  liveChildren: number
+  headConflict: boolean
 }
 
 export interface IndexMeta {
@@ -106,11 +106,11 @@ export function toEntry(path: string, record: StoredRecord): MergedEntry {
 
 /** A directory's winning record may be a file that lost to live children: the directory wins. */
 export function isDirectory(state: WinnerState): boolean {
-  return state.n > 0 || state.w === null || state.w.kind === 'dir'
+  return state.liveChildren > 0 || state.winner === null || state.winner.kind === 'dir'
 }
 
 /** A path conflicts when its records have several heads, or a file has live children (file vs dir). */
-export function inConflict(state: WinnerState | null): boolean {
+export function isConflict(state: WinnerState | null): boolean {
   if (state === null) return false
-  return state.hc || (state.n > 0 && state.w !== null && state.w.kind !== 'dir')
+  return state.headConflict || (state.liveChildren > 0 && state.winner !== null && state.winner.kind !== 'dir')
 }

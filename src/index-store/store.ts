@@ -38,11 +38,11 @@ export interface IndexStore {
   winners(paths: readonly DrivePath[]): Promise<(WinnerState | null)[]>
   records(paths: readonly DrivePath[]): Promise<(StoredRecord[] | null)[]>
   /** Which of the paths are in conflict. */
-  inConflict(paths: readonly DrivePath[]): Promise<boolean[]>
+  conflicted(paths: readonly DrivePath[]): Promise<boolean[]>
   /** Records of every path in a key range, sorted by path. */
   recordRange(range: KeyRange): AsyncIterable<[DrivePath, StoredRecord[]]>
   /** Live paths strictly under a folder, sorted. */
-  winnersUnder(folder: DrivePath, after?: DrivePath): AsyncIterable<[DrivePath, WinnerState]>
+  winnersUnder(folder: DrivePath): AsyncIterable<[DrivePath, WinnerState]>
   /** Names of a directory's live children, sorted. */
   children(dir: DrivePath): AsyncIterable<string>
   /** Paths in conflict strictly under a folder, sorted. */
@@ -126,7 +126,7 @@ export class LevelIndexStore implements IndexStore {
     return values.map((v) => (v as StoredRecord[] | undefined) ?? null)
   }
 
-  async inConflict(paths: readonly DrivePath[]): Promise<boolean[]> {
+  async conflicted(paths: readonly DrivePath[]): Promise<boolean[]> {
     if (paths.length === 0) return []
     const values = await this.parts.conflicts.getMany(paths as DrivePath[])
     return values.map((v) => v !== undefined)
@@ -138,10 +138,8 @@ export class LevelIndexStore implements IndexStore {
     }
   }
 
-  async *winnersUnder(folder: DrivePath, after?: DrivePath): AsyncIterable<[DrivePath, WinnerState]> {
-    const range: KeyRange = underRange(folder)
-    if (after !== undefined && after > (range.gt as string)) range.gt = after
-    for await (const [key, value] of this.parts.winners.iterator(range)) {
+  async *winnersUnder(folder: DrivePath): AsyncIterable<[DrivePath, WinnerState]> {
+    for await (const [key, value] of this.parts.winners.iterator(underRange(folder))) {
       yield [key as DrivePath, value as WinnerState]
     }
   }

@@ -22,10 +22,16 @@ export interface VerifyInput {
   read: (drive: DriveKey, checkpoint: Checkpoint, submit: (event: IndexEvent) => Promise<void>) => Promise<void>
 }
 
+/** A path where the index differs from a rebuild. */
 export interface Difference {
   path: string
   indexed: unknown
   expected: unknown
+}
+
+export interface VerifyResult {
+  ok: boolean
+  differences: Difference[]
 }
 
 const COMPARED: IndexPart[] = ['records', 'winners', 'children', 'conflicts']
@@ -50,7 +56,7 @@ async function collect(entries: AsyncIterable<[string, unknown]>): Promise<Map<s
   return out
 }
 
-export async function verifyIndex(input: VerifyInput): Promise<{ ok: boolean; differences: Difference[] }> {
+export async function verifyIndex(input: VerifyInput): Promise<VerifyResult> {
   const { checkpoints, snapshot } = input.capture
   const expected = createIndexStore()
   const indexer = new Indexer({ store: expected, resolver: input.resolver })

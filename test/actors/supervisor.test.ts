@@ -5,64 +5,61 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { readDrive } from '../../src/actors/drive-reader.js'
 import { DriveSupervisor } from '../../src/actors/supervisor.js'
-import type { DriveKey, IndexEvent } from '../../src/events/types.js'
-import { cleanup, peer, replicate } from '../helpers/peers.js'
+import type { Checkpoint, DriveKey, IndexEvent } from '../../src/events/types.js'
+import { cleanup, keyOf as hexOf, peer, replicate } from '../helpers/peers.js'
 
 const test = suite('actors')
 test.after.each(cleanup)
 
-function keyOf(drive: { key: Buffer }): DriveKey {
-  return drive.key.toString('hex') as DriveKey
-}
+const keyOf = (drive: { key: Buffer }) => hexOf(drive) as DriveKey
 
 test('supervisor.start(key, drive): opening -> catchingUp -> live; every change is read', async () => {
   const a = await peer('a')
-  const reads: number[] = []
-  let settle: (() => void) | null = null
+  let checkpoint = null as Checkpoint | null
+  let committed: () => void = () => {}
   const supervisor = new DriveSupervisor({
-    read: async (drive) => {
-      reads.push(drive.core.length)
-      settle?.()
-      return 'complete'
-    }
+    checkpoint: () => checkpoint,
+    submit: async (event) => {
+      if (event.checkpoint !== null) checkpoint = event.checkpoint
+      committed()
+    },
+    warn: () => {}
   })
+  /** Resolves once the supervisor has handed on everything up to the drive's length. */
+  const caughtUp = async () => {
+    while (checkpoint?.version !== a.drive.core.length) await new Promise<void>((resolve) => (committed = resolve))
+  }
   const key = keyOf(a.drive)
-  const caughtUp = () => new Promise<void>((resolve) => (settle = resolve))
-  const first = caughtUp()
   supervisor.start(key, a.drive)
   assert.is(supervisor.state(key), 'opening')
-  await first
+  await caughtUp()
   await supervisor.whenState(key, 'live')
-  const before = reads.length
-  const next = caughtUp()
   await a.drive.put('/x', Buffer.from('x'))
-  await next
-  assert.ok(reads.length > before)
-  assert.is(reads.at(-1), a.drive.core.length)
+  await caughtUp()
+  assert.is(checkpoint?.version, a.drive.core.length)
   await supervisor.stop(key)
   assert.is(supervisor.state(key), null)
 })
 
-test('a failing read retries with backoff and recovers', async () => {
+test('a failing commit retries with backoff and recovers', async () => {
   const a = await peer('a')
+  await a.drive.put('/x', Buffer.from('x'))
   let attempts = 0
-  const errors: unknown[] = []
-  let recovered: () => void = () => {}
-  const done = new Promise<void>((resolve) => (recovered = resolve))
+  const warnings: string[] = []
   const supervisor = new DriveSupervisor({
-    read: async () => {
+    checkpoint: () => null,
+    submit: async () => {
       attempts++
       if (attempts < 3) throw new Error(`flaky ${attempts}`)
-      recovered()
-      return 'complete'
     },
-    onError: (_, err) => errors.push(err)
+    warn: (message) => warnings.push(message)
   })
   const key = keyOf(a.drive)
   supervisor.start(key, a.drive)
-  await done
+  await supervisor.whenState(key, 'live')
   assert.is(attempts, 3)
-  assert.is(errors.length, 2)
+  assert.is(warnings.length, 2)
+  assert.is(supervisor.stats(key).lastError, null)
   await supervisor.stopAll()
 })
 
@@ -72,20 +69,24 @@ test('a replica with no peers waits for peers, then catches up when one connects
   await a.drive.put('/x', Buffer.from('x'))
   const replica = await b.open(a.drive.key)
   const key = keyOf(replica)
-  let reads = 0
+  let checkpoint = null as Checkpoint | null
+  let committed: () => void = () => {}
   const supervisor = new DriveSupervisor({
-    read: async () => {
-      reads++
-      return 'complete'
-    }
+    checkpoint: () => checkpoint,
+    submit: async (event) => {
+      if (event.checkpoint !== null) checkpoint = event.checkpoint
+      committed()
+    },
+    warn: () => {}
   })
   supervisor.start(key, replica)
   await supervisor.whenState(key, 'waitingForPeers')
-  const readsBefore = reads
+  assert.is(checkpoint?.version ?? 0, 0)
   const stop = replicate(a, b)
   await once(replica.core, 'peer-add')
-  await supervisor.whenState(key, 'live')
-  assert.ok(reads > readsBefore)
+  // The replica learns a's length from the peer, then its actor reads up to it.
+  while (checkpoint?.version !== a.drive.core.length) await new Promise<void>((resolve) => (committed = resolve))
+  assert.ok(supervisor.stats(key).nodesRead > 0)
   stop()
   await supervisor.stopAll()
 })

@@ -2,9 +2,10 @@
 // and are reported as conflicts, ties go to the drive key.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { MergedChange, MultiDriveError, Resolver } from '../../src/index.js'
+import type { MergedChange, Resolver } from '../../src/index.js'
+import { rejects } from '../helpers/assert.js'
 import { cluster, type Member } from '../helpers/cluster.js'
-import { cleanup } from '../helpers/peers.js'
+import { cleanup, keyOf } from '../helpers/peers.js'
 
 const test = suite('causal')
 test.after.each(async () => {
@@ -16,10 +17,6 @@ const T = 1_700_000_000_000
 
 function pair(c: { members: Member[] }): [Member, Member] {
   return [c.members[0] as Member, c.members[1] as Member]
-}
-
-function keyOf(m: Member): string {
-  return m.peer.drive.key.toString('hex')
 }
 
 async function skewedOverwrite(resolve: Resolver) {
@@ -40,7 +37,7 @@ test('multi.whoWins(path): a writer whose clock is an hour behind but who saw th
   for (const m of c.members) {
     assert.is(await m.multi.readFile('/f.txt', 'utf8'), 'p1, saw p0')
     const who = await m.multi.whoWins('/f.txt')
-    assert.is(who.winner?.drive, keyOf(m1))
+    assert.is(who.winner?.drive, keyOf(m1.peer.drive))
     assert.is(who.conflict, false)
     assert.is(who.heads.length, 1)
     assert.is(who.candidates.length, 2)
@@ -52,7 +49,7 @@ test("resolve: 'wall-clock' picks the opposite (the newest t)", async () => {
   const { c, m0, stop } = await skewedOverwrite('wall-clock')
   for (const m of c.members) {
     assert.is(await m.multi.readFile('/f.txt', 'utf8'), 'p0, an hour "later"')
-    assert.is((await m.multi.whoWins('/f.txt')).winner?.drive, keyOf(m0))
+    assert.is((await m.multi.whoWins('/f.txt')).winner?.drive, keyOf(m0.peer.drive))
   }
   stop()
 })
@@ -81,8 +78,8 @@ test('two peers writing concurrently converge on the same winner and report a co
   assert.equal(
     seen.map((change) => [change.path, change.type, change.after?.drive]),
     [
-      ['/shared.txt', 'put', keyOf(m0)],
-      ['/shared.txt', 'conflict', keyOf(m1)]
+      ['/shared.txt', 'put', keyOf(m0.peer.drive)],
+      ['/shared.txt', 'conflict', keyOf(m1.peer.drive)]
     ]
   )
   // A write that saw both resolves the conflict.
@@ -101,11 +98,11 @@ test('equal clocks tie by drive key (the higher key wins) on every peer', async 
   for (const [i, m] of c.members.entries()) await m.multi.writeFile('/tie.txt', `p${i}`)
   const stop = c.connect()
   await c.settle()
-  const highest = [...c.members].sort((a, b) => (keyOf(a) < keyOf(b) ? 1 : -1))[0] as Member
+  const highest = [...c.members].sort((a, b) => (keyOf(a.peer.drive) < keyOf(b.peer.drive) ? 1 : -1))[0] as Member
   const expected = `p${c.members.indexOf(highest)}`
   for (const m of c.members) {
     assert.is(await m.multi.readFile('/tie.txt', 'utf8'), expected)
-    assert.is((await m.multi.whoWins('/tie.txt')).winner?.drive, keyOf(highest))
+    assert.is((await m.multi.whoWins('/tie.txt')).winner?.drive, keyOf(highest.peer.drive))
   }
   stop()
 })
@@ -152,12 +149,7 @@ test('a file and a directory written concurrently at one path: the directory win
     const conflicts: string[] = []
     for await (const path of m.multi.conflicts()) conflicts.push(path)
     assert.equal(conflicts, ['/x'])
-    try {
-      await m.multi.writeFile('/x', 'again')
-      assert.unreachable('should have thrown')
-    } catch (err) {
-      assert.is((err as MultiDriveError).code, 'EISDIR')
-    }
+    await rejects(m.multi.writeFile('/x', 'again'), 'EISDIR')
   }
   stop()
 })
@@ -172,6 +164,33 @@ test('resolve: a custom comparator decides on every peer', async () => {
   const stop = c.connect()
   await c.settle()
   for (const m of c.members) assert.is(await m.multi.readFile('/f', 'utf8'), 'p1 at seq 1')
+  stop()
+})
+
+test('a drive that truncated, saw the other write, and writes the path again: the path still exists', async () => {
+  const c = await cluster(2)
+  const [m0, m1] = c.members as [Member, Member]
+  const stop = c.connect()
+  for (let i = 0; i < 5; i++) await m1.multi.writeFile(`/pad${i}`, 'pad')
+  const mark = m1.peer.drive.core.length
+  for (let i = 0; i < 5; i++) await m1.multi.writeFile('/f', `p1 old ${i}`)
+  await c.settle()
+  await m0.multi.writeFile('/f', 'p0 saw p1') // clock { p1: its last /f seq }
+  await c.settle()
+
+  // p1 rewrites its history, then writes /f having seen p0's version (clock { p0: ... }).
+  await m1.peer.drive.truncate(mark)
+  await m1.multi.flush()
+  assert.is(await m1.multi.readFile('/f', 'utf8'), 'p0 saw p1')
+  await m1.multi.writeFile('/f', 'p1 saw p0')
+  assert.ok(await m1.multi.exists('/f'), 'the write resolved, yet the file it wrote does not exist')
+  await c.settle()
+  for (const m of c.members) {
+    const who = await m.multi.whoWins('/f')
+    assert.is(who.candidates.length, 2)
+    assert.ok(who.winner !== null, 'two live files, each dominating the other: no head, the path vanished')
+    assert.ok(await m.multi.exists('/f'))
+  }
   stop()
 })
 

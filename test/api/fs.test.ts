@@ -4,9 +4,10 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type MergedChange, MultiDrive, MultiDriveError, type MultiDriveErrorCode } from '../../src/index.js'
+import { type MergedChange, MultiDrive } from '../../src/index.js'
+import { collect, rejects } from '../helpers/assert.js'
 import { type Cluster, cluster, type Member } from '../helpers/cluster.js'
-import { cleanup, type Peer, peer, replicate, synced } from '../helpers/peers.js'
+import { cleanup, keyOf, type Peer, peer, replicate, synced } from '../helpers/peers.js'
 
 const test = suite('fs')
 
@@ -19,25 +20,6 @@ test.after.each(async () => {
   for (const multi of multis.splice(0)) await multi.close().catch(() => {})
   await cleanup()
 })
-
-/** Rejects with a MultiDriveError of that code (the code is the contract, never the message). */
-async function rejects(promise: PromiseLike<unknown>, code: MultiDriveErrorCode): Promise<void> {
-  let failure: unknown = null
-  try {
-    await promise
-  } catch (err) {
-    failure = err
-  }
-  if (failure === null) assert.unreachable(`expected a rejection with ${code}`)
-  assert.instance(failure, MultiDriveError, `expected a MultiDriveError ${code}, got ${String(failure)}`)
-  assert.is((failure as MultiDriveError).code, code)
-}
-
-async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = []
-  for await (const item of source) out.push(item)
-  return out
-}
 
 async function keys(source: AsyncIterable<{ key: string }>): Promise<string[]> {
   return (await collect(source)).map((entry) => entry.key)
@@ -64,10 +46,6 @@ async function pair(now: (i: number) => () => number = () => () => 1234): Promis
   const [m0, m1] = c.members
   if (m0 === undefined || m1 === undefined) throw new Error('cluster(2) has two members')
   return { c, m0, m1, stop: c.connect() }
-}
-
-function hex(drive: { key: Buffer }): string {
-  return drive.key.toString('hex')
 }
 
 // ---- stat / lstat -------------------------------------------------------------------------------
@@ -181,7 +159,7 @@ test("multi.stat(path).drive is the winning drive, another peer's included", asy
   assert.is((await m1.multi.stat('/from0.txt')).drive, m1.drives[0])
   assert.is((await m0.multi.stat('/from0.txt')).drive, m0.peer.drive)
   assert.is((await m0.multi.stat('/dir1')).drive, m0.drives[1])
-  assert.is((await m1.multi.entry('/from0.txt'))?.drive, hex(m0.peer.drive))
+  assert.is((await m1.multi.entry('/from0.txt'))?.drive, keyOf(m0.peer.drive))
   assert.is(await m1.multi.readFile('/from0.txt', 'utf8'), 'zero')
   stop()
 })
@@ -196,7 +174,7 @@ test('multi.entry(path) returns the winning file or symlink entry, null otherwis
   const file = await multi.entry('d/f.txt')
   assert.ok(file !== null)
   assert.is(file?.key, '/d/f.txt')
-  assert.is(file?.drive, hex(p.drive))
+  assert.is(file?.drive, keyOf(p.drive))
   assert.is(file?.value.executable, false)
   assert.is(file?.value.linkname, null)
   assert.is(file?.value.blob?.byteLength, 7)
@@ -910,7 +888,7 @@ test('multi.changes$ emits put and del changes after they are committed', async 
   const first = seen[0]
   assert.is(first?.before, null)
   assert.is(first?.after?.key, '/a.txt')
-  assert.is(first?.after?.drive, hex(p.drive))
+  assert.is(first?.after?.drive, keyOf(p.drive))
 
   await multi.writeFile('/a.txt', 'two', { metadata: { v: 2 } })
   const second = seen[1]
@@ -950,8 +928,8 @@ test("multi.changes$ emits 'conflict' when a peer's concurrent write arrives", a
 
   const change = seen.find((s) => s.path === '/c.txt')
   assert.is(change?.type, 'conflict')
-  assert.is(change?.before?.drive, hex(m0.peer.drive))
-  assert.is(change?.after?.drive, hex(m1.peer.drive))
+  assert.is(change?.before?.drive, keyOf(m0.peer.drive))
+  assert.is(change?.after?.drive, keyOf(m1.peer.drive))
   assert.is(await m0.multi.readFile('/c.txt', 'utf8'), 'one')
   assert.ok((await m0.multi.whoWins('/c.txt')).conflict)
   assert.equal(errors, [])

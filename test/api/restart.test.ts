@@ -2,17 +2,16 @@
 // drive (a new fork) is rescanned, and a new resolver rebuilds the index.
 import { join } from 'node:path'
 import Hyperdrive from 'hyperdrive'
+import { MemoryLevel } from 'memory-level'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MultiDrive, type MultiDriveError } from '../../src/index.js'
-import { cleanup, peer, replicate, synced, tmp } from '../helpers/peers.js'
+import { SUB_ENCODERS } from '../../src/events/records.js'
+import { type Comparator, MultiDrive } from '../../src/index.js'
+import { rejects } from '../helpers/assert.js'
+import { cleanup, fill, keyOf, localDrive, peer, replicate, synced, tmp } from '../helpers/peers.js'
 
 const test = suite('restart')
 test.after.each(cleanup)
-
-function keyOf(drive: Hyperdrive): string {
-  return drive.key.toString('hex')
-}
 
 test('reopening a LevelDB index resumes from its checkpoints: nothing already indexed is read again', async () => {
   const a = await peer('a')
@@ -136,12 +135,7 @@ test('a persistent index remembers drives not added again until they are removed
   await second.ready()
   assert.equal(await second.readdir('/'), ['from-b.txt'])
   assert.is(second.hasDrive(b.drive.key), undefined)
-  try {
-    await second.readFile('/from-b.txt')
-    assert.unreachable('should have thrown')
-  } catch (err) {
-    assert.is((err as MultiDriveError).code, 'EUNKNOWNDRIVE')
-  }
+  await rejects(second.readFile('/from-b.txt'), 'EUNKNOWNDRIVE')
   assert.ok(await second.removeDrive(b.drive.key))
   assert.equal(await second.readdir('/'), [])
   assert.equal(Object.keys(second.version), [keyOf(a.drive)])
@@ -166,6 +160,127 @@ test('a replica without its blocks and without peers waits for peers, then gets 
   await multi.flush()
   assert.equal(await multi.readdir('/'), ['f0', 'f1', 'f2', 'f3', 'f4'])
   assert.is(multi.stats[keyOf(replica)]?.state, 'live')
+  stop()
+  await multi.close()
+})
+
+test('a crash midway through removeDrive, then addDrive on restart: the drive is fully indexed', async () => {
+  const a = await peer('a')
+  const other = await localDrive(a, 'other')
+  await fill(other, 600)
+  const db = new MemoryLevel()
+  const multi = new MultiDrive(a.drive, { index: db })
+  await multi.ready()
+  await multi.addDrive(other)
+  // Crash: the process dies after the first batch of the removal committed.
+  const batch = db.batch.bind(db)
+  let crashed = false
+  db.batch = ((ops: never) => {
+    if (crashed) return Promise.reject(new Error('crash'))
+    return batch(ops)
+  }) as typeof db.batch
+  const sub = multi.changes$.subscribe(() => {
+    crashed = true
+  })
+  await multi.removeDrive(other.key).catch(() => {})
+  sub.unsubscribe()
+  assert.ok(crashed)
+  await multi.close().catch(() => {})
+  db.batch = batch
+
+  const restarted = new MultiDrive(new Hyperdrive(a.store.namespace('own')), { index: db })
+  await restarted.ready()
+  await restarted.addDrive(other)
+  assert.is((await restarted.readdir('/f')).length, 600, 'files of the re-added drive are missing')
+  const verified = await restarted.verify()
+  assert.ok(verified.ok, `${verified.differences.length} differences`)
+  await restarted.close()
+})
+
+test('a comparator that changes (same source, other captured value) rebuilds the index', async () => {
+  const a = await peer('a')
+  const other = await localDrive(a, 'other')
+  await a.drive.put('/f', Buffer.from('a'))
+  await other.put('/f', Buffer.from('other'))
+  const prefer =
+    (key: string): Comparator =>
+    (x, y) =>
+      x.drive === key ? -1 : y.drive === key ? 1 : 0
+  const db = new MemoryLevel()
+  const first = new MultiDrive(a.drive, { index: db, resolve: prefer(keyOf(a.drive)) })
+  await first.ready()
+  await first.addDrive(other)
+  assert.is(await first.readFile('/f', 'utf8'), 'a')
+  await first.close()
+
+  const own = new Hyperdrive(a.store.namespace('own'))
+  const second = new MultiDrive(own, { index: db, resolve: prefer(keyOf(other)) })
+  await second.ready()
+  await second.addDrive(await localDrive(a, 'other'))
+  assert.is(await second.readFile('/f', 'utf8'), 'other', "the index still holds the old comparator's winner")
+  await second.close()
+})
+
+test('a crash while a resolver change empties the index, then a restart with the old resolver: nothing lost', async () => {
+  const a = await peer('a')
+  await fill(a.drive, 5)
+  const db = new MemoryLevel()
+  const first = new MultiDrive(a.drive, { index: db })
+  await first.ready()
+  assert.is((await first.readdir('/f')).length, 5)
+  await first.close()
+
+  // Restart with another resolver; the process dies while the old index is being emptied.
+  const clear = db.clear.bind(db)
+  let clears = 0
+  db.clear = ((...args: Parameters<typeof clear>) =>
+    ++clears === 3 ? Promise.reject(new Error('crash')) : clear(...args)) as typeof db.clear
+  const own = new Hyperdrive(a.store.namespace('own'))
+  const second = new MultiDrive(own, { index: db, resolve: 'wall-clock' })
+  await second.ready().then(
+    () => assert.unreachable('the crash should have failed open()'),
+    () => {}
+  )
+  db.clear = clear
+  await own.close()
+
+  // Restart with the resolver that built the index.
+  const third = new MultiDrive(new Hyperdrive(a.store.namespace('own')), { index: db })
+  await third.ready()
+  assert.equal(await third.readdir('/f'), ['0000', '0001', '0002', '0003', '0004'])
+  assert.ok(await third.exists('/f/0000'), 'listed, but its winner was emptied: the half-cleared index is trusted')
+  const verified = await third.verify()
+  assert.ok(verified.ok, `the half-emptied index is trusted: ${verified.differences.length} differences`)
+  await third.close()
+})
+
+test('keys that are not valid UTF-8 in a remote drive: a rescan and the log agree', async () => {
+  const a = await peer('a')
+  const b = await peer('b')
+  const stop = replicate(a, b)
+  const bOnA = await a.open(b.drive.key)
+  const multi = new MultiDrive(a.drive)
+  await multi.ready()
+  await multi.addDrive(bOnA)
+  const prefix = SUB_ENCODERS.files.prefix as Buffer
+  const raw = (byte: number) => Buffer.concat([prefix, Buffer.from([0x2f, byte])])
+  const entry = { executable: false, linkname: null, blob: null, metadata: null }
+  // Two distinct keys that both decode to '/\ufffd'; the later one is then deleted, the first stays.
+  await b.drive.db.put(raw(0xfe), entry, { keyEncoding: 'binary' })
+  await b.drive.db.put(raw(0xff), entry, { keyEncoding: 'binary' })
+  await b.drive.db.del(raw(0xff), { keyEncoding: 'binary' })
+  const mark = b.drive.core.length
+  await b.drive.put('/dummy', Buffer.from('dummy'))
+  await synced(bOnA, b.drive)
+  await multi.flush()
+  const fromLog = await multi.exists('/\ufffd')
+
+  // b drops only /dummy (a new fork): a's index rescans b's drive from its current state.
+  await b.drive.truncate(mark)
+  await synced(bOnA, b.drive)
+  await multi.flush()
+  assert.is(await multi.exists('/dummy'), false)
+  assert.is(await multi.exists('/\ufffd'), fromLog, 'the same drive state reads differently after a rescan')
   stop()
   await multi.close()
 })

@@ -2,7 +2,8 @@
 import type Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { MultiDrive, MultiDriveError } from '../../src/index.js'
+import { MultiDrive } from '../../src/index.js'
+import { rejects } from '../helpers/assert.js'
 import { cluster } from '../helpers/cluster.js'
 import { cleanup, peer, replicate } from '../helpers/peers.js'
 
@@ -47,21 +48,14 @@ test("multi emits 'drive-add' and 'drive-remove'", async () => {
 test('new MultiDrive() and addDrive() refuse what is not a drive (EINVAL)', async () => {
   const a = await peer('a')
   for (const bad of [undefined, null, {}, 'drive']) {
-    try {
-      new MultiDrive(bad as never)
-      assert.unreachable('should have thrown')
-    } catch (err) {
-      assert.is((err as MultiDriveError).code, 'EINVAL')
-    }
+    await rejects(
+      Promise.resolve().then(() => new MultiDrive(bad as never)),
+      'EINVAL'
+    )
   }
   const multi = new MultiDrive(a.drive)
   await multi.ready()
-  try {
-    await multi.addDrive({} as never)
-    assert.unreachable('should have thrown')
-  } catch (err) {
-    assert.is((err as MultiDriveError).code, 'EINVAL')
-  }
+  await rejects(multi.addDrive({} as never), 'EINVAL')
   assert.equal(multi.drives, [a.drive])
   await multi.close()
 })
@@ -114,13 +108,7 @@ test('writing without a writable drive fails with EROFS, then works after adding
   const multi = new MultiDrive(replica)
   await multi.ready()
   assert.is(multi.writable, false)
-  try {
-    await multi.writeFile('/example.txt', 'Hello World')
-    assert.unreachable('should have thrown')
-  } catch (err) {
-    assert.instance(err, MultiDriveError)
-    assert.is((err as MultiDriveError).code, 'EROFS')
-  }
+  await rejects(multi.writeFile('/example.txt', 'Hello World'), 'EROFS')
   await multi.addDrive(b.drive)
   assert.is(multi.writable, true)
   await multi.writeFile('/example.txt', 'Hello World')

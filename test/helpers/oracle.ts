@@ -6,8 +6,7 @@ import type Hyperdrive from 'hyperdrive'
 import { isRecordPath } from '../../src/events/paths.js'
 import { decodeRecord, RECORD_SUBS, SUB_ENCODERS } from '../../src/events/records.js'
 import type { DriveKey, DrivePath } from '../../src/events/types.js'
-import { resolveRecords } from '../../src/index-store/fold.js'
-import type { Resolver } from '../../src/index-store/resolve.js'
+import { type Resolver, resolveRecords } from '../../src/index-store/resolve.js'
 import { ancestorsOf, type StoredRecord } from '../../src/index-store/schema.js'
 
 const ignore = () => {}

@@ -87,7 +87,7 @@ test('fold: a file makes its path and every parent live, and emits a put', () =>
   )
   assert.equal([...index.winners.keys()].sort(), ['/', '/a', '/a/b', '/a/b/c.txt'])
   assert.equal([...index.children].sort(), ['/\0a', '/a\0b', '/a/b\0c.txt'])
-  assert.is(index.winners.get('/a')?.n, 1)
+  assert.is(index.winners.get('/a')?.liveChildren, 1)
 })
 
 test('fold: removing the last file removes the empty implicit parents', () => {
@@ -123,12 +123,12 @@ test('fold: a file and a directory at one path: the directory wins, the file is 
   const index = new MemoryIndex()
   index.step([put('/x', rec(A, 1, 'file')), put('/x/y', rec(B, 1, 'file'))])
   const x = index.winners.get('/x')
-  assert.is(x?.n, 1)
-  assert.is(x?.w?.kind, 'file')
+  assert.is(x?.liveChildren, 1)
+  assert.is(x?.winner?.kind, 'file')
   assert.ok(index.conflicts.has('/x'))
   index.step([put('/x/y', rec(B, 2, 'tombstone', 2, {}))])
   assert.not.ok(index.conflicts.has('/x'))
-  assert.is(index.winners.get('/x')?.n, 0)
+  assert.is(index.winners.get('/x')?.liveChildren, 0)
 })
 
 test('fold: a directory marker keeps an empty directory alive', () => {
@@ -142,7 +142,7 @@ test('fold: a directory marker keeps an empty directory alive', () => {
 test('fold: a drive with records in two subs states its newest one', () => {
   const index = new MemoryIndex()
   index.step([put('/p', rec(A, 1, 'tombstone')), put('/p', rec(A, 2, 'file'))])
-  assert.is(index.winners.get('/p')?.w?.kind, 'file')
+  assert.is(index.winners.get('/p')?.winner?.kind, 'file')
   index.step([{ path: '/p' as DrivePath, drive: A, sub: 'files', record: null }])
   assert.not.ok(index.winners.has('/p'))
   assert.is(index.records.get('/p')?.length, 1)
@@ -193,7 +193,7 @@ test('fold: one batch or many, the same index', () => {
         // Child counts agree with the children set.
         for (const [path, state] of whole.winners) {
           const prefix = `${path}\0`
-          assert.is(state.n, [...whole.children].filter((k) => k.startsWith(prefix)).length, path)
+          assert.is(state.liveChildren, [...whole.children].filter((k) => k.startsWith(prefix)).length, path)
         }
       }
     ),

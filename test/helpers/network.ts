@@ -1,5 +1,5 @@
 /**
- * In-process peers for the demo and the tests: each peer has its own corestore in a directory and
+ * In-process peers for the tests: each peer has its own corestore in a directory and
  * its own writable drive; peers replicate by piping their corestores together.
  */
 import Corestore from 'corestore'

@@ -1,0 +1,62 @@
+/**
+ * The seed's tombstone API, on top of the writes: which drive's tombstone wins a path, a reversible
+ * tombstone, undoing one (even another drive's), and erasing the writer's own.
+ */
+import { ROOT_PATH } from '../events/paths.js'
+import type { DrivePath } from '../events/types.js'
+import { resolveRecords } from '../index-store/resolve.js'
+import { ancestorsOf, type StoredRecord } from '../index-store/schema.js'
+import type { IndexView } from '../index-store/view.js'
+import { keyOf } from './drive-set.js'
+import type { Writes } from './writes.js'
+
+export class Tombstones {
+  private readonly view: IndexView
+  private readonly writes: Writes
+
+  constructor(view: IndexView, writes: Writes) {
+    this.view = view
+    this.writes = writes
+  }
+
+  /** The tombstone that wins the path, if a tombstone wins it. */
+  async winning(path: DrivePath): Promise<StoredRecord | null> {
+    const { record } = await this.view.resolve(path)
+    return record !== null && record.kind === 'tombstone' ? record : null
+  }
+
+  /**
+   * `true`: a tombstone in the writer, the writer's own copy kept under it (so this can be undone).
+   * `false`: the writer's own tombstone goes, and if another drive's tombstone still wins, the best
+   * live version of the path is copied into the writer so that it wins again.
+   */
+  async set(path: DrivePath, active: boolean): Promise<void> {
+    await this.writes.exclusive(async (writer) => {
+      if (active) return this.writes.tombstone(writer, path, { keepOwnCopy: true })
+      const writerKey = keyOf(writer)
+      const records = await this.view.recordsAt(path)
+      const others = records.filter((r) => !(r.drive === writerKey && r.sub === 'tombstones'))
+      const { record } = resolveRecords(others, this.view.resolver)
+      if (record !== null && record.kind === 'tombstone') {
+        const live = resolveRecords(
+          others.filter((r) => r.kind !== 'tombstone'),
+          this.view.resolver
+        ).record
+        if (live !== null) return this.writes.copy(writer, path, live)
+      }
+      if (others.length === records.length) return
+      await this.writes.dropRecords(writer, 'tombstones', [path])
+    })
+  }
+
+  /** Removes the writer's own tombstones at the path and at each of its parents. */
+  async erase(path: DrivePath): Promise<void> {
+    await this.writes.exclusive(async (writer) => {
+      const writerKey = keyOf(writer)
+      const paths = [path, ...ancestorsOf(path).filter((a) => a !== ROOT_PATH)]
+      const all = await this.view.recordsAtEach(paths)
+      const erased = paths.filter((_, i) => (all[i] ?? []).some((r) => r.drive === writerKey && r.sub === 'tombstones'))
+      if (erased.length > 0) await this.writes.dropRecords(writer, 'tombstones', erased)
+    })
+  }
+}

@@ -1,0 +1,37 @@
+/** Assertions the suites share: error codes, settling, collecting async iterables. */
+import * as assert from 'uvu/assert'
+import { MultiDriveError, type MultiDriveErrorCode } from '../../src/index.js'
+
+/** Rejects with a MultiDriveError of that code (the code is the contract, never the message). */
+export async function rejects(promise: PromiseLike<unknown>, code: MultiDriveErrorCode): Promise<void> {
+  let failure: unknown = null
+  try {
+    await promise
+  } catch (err) {
+    failure = err
+  }
+  if (failure === null) assert.unreachable(`expected a rejection with ${code}`)
+  assert.instance(failure, MultiDriveError, `expected a MultiDriveError ${code}, got ${String(failure)}`)
+  assert.is((failure as MultiDriveError).code, code)
+}
+
+/** Whether a promise has settled once every pending I/O callback and microtask has run (no timer). */
+export async function settles(promise: Promise<unknown>, turns = 20): Promise<boolean> {
+  let settled = false
+  promise.then(
+    () => {
+      settled = true
+    },
+    () => {
+      settled = true
+    }
+  )
+  for (let i = 0; i < turns && !settled; i++) await new Promise((resolve) => setImmediate(resolve))
+  return settled
+}
+
+export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const item of source) out.push(item)
+  return out
+}
