@@ -8,7 +8,7 @@ import type { IndexBus } from '../events/bus.js'
 import type { Checkpoint, DriveKey, DrivePath, IndexEvent, MergedChange } from '../events/types.js'
 import { fold, type RecordChange } from './fold.js'
 import { type Resolver, resolverId } from './resolve.js'
-import { ancestorsOf, type IndexWrite, SCHEMA_VERSION, type StoredRecord, type WinnerState } from './schema.js'
+import { driveRange, type IndexWrite, recordKey, SCHEMA_VERSION } from './schema.js'
 import type { IndexSnapshot, IndexStore } from './store.js'
 
 /** How many paths a removal folds per atomic batch. */
@@ -118,24 +118,24 @@ export class Indexer {
 
   /** Drops every record of a drive and forgets it, in bounded atomic batches. */
   async removeDrive(drive: DriveKey): Promise<void> {
-    let after: DrivePath | null = null
     for (let first = true; ; first = false) {
       const done = await this.exclusive(async () => {
         const changes: RecordChange[] = []
-        let last: DrivePath | null = null
-        let seen = 0
-        for await (const [path, records] of this.store.recordRange(after === null ? {} : { gt: after })) {
-          last = path
-          for (const r of records) if (r.drive === drive) changes.push({ path, drive, sub: r.sub, record: null })
-          if (++seen >= REMOVE_BATCH) break
+        // Each batch deletes what it read: the next one starts at the front of the range again.
+        for await (const [key, record] of this.store.scan('records', driveRange(drive))) {
+          changes.push({
+            path: key.slice(key.indexOf('\0', drive.length + 1) + 1) as DrivePath,
+            sub: record.sub,
+            record: null
+          })
+          if (changes.length >= REMOVE_BATCH) break
         }
-        const finished = seen < REMOVE_BATCH
+        const finished = changes.length < REMOVE_BATCH
         const checkpoint = finished ? null : REMOVING
         const extra: IndexWrite[] = finished || first ? [{ part: 'checkpoints', key: drive, value: checkpoint }] : []
         await this.foldAndCommit(drive, changes, extra)
         if (finished) this.checkpoints.delete(drive)
         else this.checkpoints.set(drive, REMOVING)
-        after = last
         return finished
       })
       if (done) break
@@ -164,9 +164,9 @@ export class Indexer {
       for (const op of event.ops) {
         if (op.op === 'put') {
           const { path, ...record } = op.record
-          changes.push({ path, drive, sub: record.sub, record })
+          changes.push({ path, sub: record.sub, record })
         } else {
-          changes.push({ path: op.path, drive, sub: op.sub, record: null })
+          changes.push({ path: op.path, sub: op.sub, record: null })
         }
       }
     } else {
@@ -174,17 +174,17 @@ export class Indexer {
       const seen = new Set<string>()
       for (const { path, ...record } of event.records) {
         seen.add(path)
-        changes.push({ path, drive, sub: record.sub, record })
+        changes.push({ path, sub: record.sub, record })
       }
+      const base = recordKey(drive, event.sub, '')
+      const all = driveRange(drive, event.sub)
       const range = {
-        ...(event.after === null ? {} : { gt: event.after }),
-        ...(event.upTo === null ? {} : { lte: event.upTo })
+        ...(event.after === null ? { gt: all.gt } : { gt: base + event.after }),
+        ...(event.upTo === null ? { lt: all.lt } : { lte: base + event.upTo })
       }
-      for await (const [path, records] of this.store.recordRange(range)) {
-        if (seen.has(path)) continue
-        if (records.some((r) => r.drive === drive && r.sub === event.sub)) {
-          changes.push({ path, drive, sub: event.sub, record: null })
-        }
+      for await (const [key] of this.store.scan('records', range)) {
+        const path = key.slice(base.length) as DrivePath
+        if (!seen.has(path)) changes.push({ path, sub: event.sub, record: null })
       }
     }
     // A rescan's earlier slices keep the old checkpoint: a crash before its last slice rescans again.
@@ -195,30 +195,7 @@ export class Indexer {
   }
 
   private async foldAndCommit(drive: DriveKey, changes: RecordChange[], extra: IndexWrite[]): Promise<void> {
-    const touched = [...new Set(changes.map((c) => c.path))]
-    const related = new Set<DrivePath>(touched)
-    for (const path of touched) for (const a of ancestorsOf(path)) related.add(a)
-    const relatedList = [...related]
-
-    const [recordValues, winnerValues, conflictValues] = await Promise.all([
-      this.store.records(touched),
-      this.store.winners(relatedList),
-      this.store.conflicted(relatedList)
-    ])
-    const records = new Map<DrivePath, StoredRecord[]>()
-    touched.forEach((path, i) => {
-      const value = recordValues[i]
-      if (value) records.set(path, value)
-    })
-    const winners = new Map<DrivePath, WinnerState>()
-    const conflicts = new Set<DrivePath>()
-    relatedList.forEach((path, i) => {
-      const w = winnerValues[i]
-      if (w) winners.set(path, w)
-      if (conflictValues[i]) conflicts.add(path)
-    })
-
-    const out = fold({ resolver: this.resolver, records, winners, conflicts, changes })
+    const out = await fold({ resolver: this.resolver, drive, changes }, this.store)
     await this.store.commit([...out.writes, ...extra])
     this.onCommit(out.changes, drive)
   }

@@ -1,6 +1,7 @@
 /**
  * Resolution: which drive's record wins a path. Pure functions of the candidates, so every peer with
- * the same drive contents picks the same winner whatever the order drives were added in.
+ * the same drive contents picks the same winner whatever the order drives were added in. The fold
+ * keeps the same answer up to date record by record with the pieces exported here.
  */
 import { randomBytes } from 'node:crypto'
 import type { Candidate } from '../events/types.js'
@@ -21,17 +22,21 @@ export interface Resolution {
   conflict: boolean
 }
 
-/** `b` dominates `a` when `b` is a later record of the same drive, or `b`'s writer had seen `a`. */
+/**
+ * `b` dominates `a` when `b` is a later record of the same drive, or `b`'s writer saw exactly `a`:
+ * its clock names `a`'s seq. A clock entry naming another seq is no evidence of having seen `a`:
+ * an older seq means `a` was written since; a newer one names a record `a`'s drive does not hold
+ * (a forged clock, or a fork that rewrote the drive) and must not hide the drive's later writes.
+ */
 export function dominates(b: Candidate, a: Candidate): boolean {
   if (b.drive === a.drive) return b.seq > a.seq
-  const seen = b.clock[a.drive]
-  return seen !== undefined && seen >= a.seq
+  return b.clock[a.drive] === a.seq
 }
 
 /**
- * The candidates no other candidate dominates. Normally never empty; but a drive that truncated
- * and rewrote its log can leave clocks that name seqs of its old fork, and two records may then
- * dominate each other. With no heads at all, every candidate is treated as concurrent.
+ * The candidates no other candidate dominates. Normally never empty; but records may dominate each
+ * other (a fork that reused a seq, or forged clocks), leaving no head at all: then every candidate
+ * is treated as concurrent.
  */
 export function headsOf(candidates: readonly Candidate[]): Candidate[] {
   const heads = candidates.filter((a) => !candidates.some((b) => b !== a && dominates(b, a)))
@@ -44,17 +49,43 @@ function byTimeThenKey(a: Candidate, b: Candidate): number {
   return a.drive < b.drive ? 1 : a.drive > b.drive ? -1 : 0
 }
 
-function best(candidates: readonly Candidate[], compare: Comparator): Candidate | null {
-  let winner: Candidate | null = null
-  for (const c of candidates) {
-    if (winner === null) winner = c
-    else {
-      const order = compare(c, winner)
-      // A comparator that calls it even still needs one answer on every peer: the drive key.
-      if (order < 0 || (order === 0 && c.drive > winner.drive)) winner = c
-    }
-  }
-  return winner
+/** The order a resolver ranks candidates by (negative: `a` ranks first). */
+export function compareFor(resolver: Resolver): Comparator {
+  return resolver === 'causal' || resolver === 'wall-clock' ? byTimeThenKey : resolver
+}
+
+/**
+ * Whether the resolver's order is total and known (ties broken by drive key), so that the best of
+ * a set can be kept incrementally; a custom comparator is re-run over the whole set in drive-key order.
+ */
+export function isIncremental(resolver: Resolver): boolean {
+  return resolver === 'causal' || resolver === 'wall-clock'
+}
+
+/** Whether the resolver picks among the heads only ('causal') or among every candidate. */
+export function picksHeads(resolver: Resolver): boolean {
+  return resolver === 'causal'
+}
+
+/** The better of a candidate and the best so far. */
+export function better(c: Candidate, best: Candidate | null, compare: Comparator): Candidate {
+  if (best === null) return c
+  const order = compare(c, best)
+  // A comparator that calls it even still needs one answer on every peer: the drive key.
+  return order < 0 || (order === 0 && c.drive > best.drive) ? c : best
+}
+
+/** The best of candidates in drive-key order. */
+export function bestOf(candidates: readonly Candidate[], compare: Comparator): Candidate | null {
+  let best: Candidate | null = null
+  for (const c of candidates) best = better(c, best, compare)
+  return best
+}
+
+/** The winner from the best candidate and the best directory head: a directory beats a concurrent file. */
+export function winnerOf(best: Candidate | null, bestDir: Candidate | null): Candidate | null {
+  if (best !== null && (best.kind === 'file' || best.kind === 'symlink') && bestDir !== null) return bestDir
+  return best
 }
 
 function byDriveKey(a: Candidate, b: Candidate): number {
@@ -64,17 +95,13 @@ function byDriveKey(a: Candidate, b: Candidate): number {
 export function resolve(candidates: readonly Candidate[], resolver: Resolver = 'causal'): Resolution {
   const sorted = [...candidates].sort(byDriveKey)
   const heads = headsOf(sorted)
-  const compare = resolver === 'causal' || resolver === 'wall-clock' ? byTimeThenKey : resolver
-  let winner = best(resolver === 'causal' ? heads : sorted, compare)
-  // A file and a directory written concurrently at one path: the directory wins.
-  if (winner !== null && (winner.kind === 'file' || winner.kind === 'symlink')) {
-    winner =
-      best(
-        heads.filter((h) => h.kind === 'dir'),
-        compare
-      ) ?? winner
-  }
-  return { winner, candidates: sorted, heads, conflict: heads.length > 1 }
+  const compare = compareFor(resolver)
+  const best = bestOf(picksHeads(resolver) ? heads : sorted, compare)
+  const bestDir = bestOf(
+    heads.filter((h) => h.kind === 'dir'),
+    compare
+  )
+  return { winner: winnerOf(best, bestDir), candidates: sorted, heads, conflict: heads.length > 1 }
 }
 
 /** Each drive's newest record at a path is that drive's statement (one per drive). */

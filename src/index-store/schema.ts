@@ -1,14 +1,49 @@
 /**
  * What the index stores, and under which keys. Bump SCHEMA_VERSION whenever a stored shape changes:
  * an index built with another schema is rebuilt from the drives.
+ *
+ * Every record has a row of its own (drive-major, so a drive's records are one range), and every
+ * path a small summary: its candidates (one per drive, path-major) with how many others dominate
+ * each, its heads, and its best candidate. A new record touches its own rows, the candidates its
+ * clock names and the path's summary: the cost of indexing a record does not grow with the number
+ * of drives that share its path.
  */
 import { ROOT_PATH } from '../events/paths.js'
-import type { Candidate, Checkpoint, DrivePath, DriveRecord, MergedEntry } from '../events/types.js'
+import type {
+  Candidate,
+  Checkpoint,
+  DrivePath,
+  DriveRecord,
+  MergedEntry,
+  RecordKind,
+  RecordSub
+} from '../events/types.js'
 
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
-/** A drive's record as stored under its path (the path is the key). */
+/** A drive's record as stored (the path is in the key). */
 export type StoredRecord = Omit<DriveRecord, 'path'>
+
+/** A drive's statement at a path (its newest record there), and how many statements dominate it. */
+export interface CandidateState {
+  sub: RecordSub
+  seq: number
+  kind: RecordKind
+  t: number
+  clock: Record<string, number>
+  /** How many other candidates at the path dominate this one: 0 makes it a head. */
+  dominatedBy: number
+}
+
+/** How a path resolves, kept up to date record by record. */
+export interface PathSummary {
+  candidates: number
+  heads: number
+  /** The best candidate of the pool the resolver picks from (the heads, for 'causal'). */
+  best: Candidate | null
+  /** The best directory-marker head: a directory wins over a concurrent file. */
+  bestDir: Candidate | null
+}
 
 /**
  * The merged state of a live path (a path that is a file, symlink, directory marker, or has live
@@ -27,11 +62,29 @@ export interface IndexMeta {
 }
 
 /** The sublevels of the index. */
-export type IndexPart = 'records' | 'winners' | 'children' | 'conflicts' | 'checkpoints' | 'meta'
+export type IndexPart =
+  | 'records'
+  | 'candidates'
+  | 'heads'
+  | 'seen'
+  | 'summaries'
+  | 'winners'
+  | 'children'
+  | 'conflicts'
+  | 'checkpoints'
+  | 'meta'
 
 export interface PartValues {
-  /** path -> every drive's records at that path (at most one per drive and sub) */
-  records: StoredRecord[]
+  /** `drive \0 sub \0 path` -> the drive's record of that sub at that path */
+  records: StoredRecord
+  /** `path \0 drive` -> the drive's statement at the path */
+  candidates: CandidateState
+  /** `path \0 drive` -> the candidate, for every candidate nothing dominates */
+  heads: Candidate
+  /** `path \0 drive \0 seq` -> how many candidates at the path have a clock naming that drive's seq */
+  seen: number
+  /** path -> how the path resolves (paths with candidates) */
+  summaries: PathSummary
   /** live path -> its merged state */
   winners: WinnerState
   /** `dir \0 name` -> '' for every live child of a directory */
@@ -48,6 +101,30 @@ export interface PartValues {
 export type IndexWrite = {
   [P in IndexPart]: { part: P; key: string; value: PartValues[P] } | { part: P; key: string; value: null }
 }[IndexPart]
+
+export function recordKey(drive: string, sub: RecordSub, path: string): string {
+  return `${drive}\0${sub}\0${path}`
+}
+
+/** The key range of a drive's records (of one sub, when given). */
+export function driveRange(drive: string, sub?: RecordSub): { gt: string; lt: string } {
+  const base = sub === undefined ? drive : `${drive}\0${sub}`
+  return { gt: `${base}\0`, lt: `${base}\x01` }
+}
+
+/** `path \0 drive`: the key of a drive's candidate (and head) at a path. */
+export function candidateKey(path: string, drive: string): string {
+  return `${path}\0${drive}`
+}
+
+/** The key range of every candidate (or head) at a path. */
+export function pathRange(path: string): { gt: string; lt: string } {
+  return { gt: `${path}\0`, lt: `${path}\x01` }
+}
+
+export function seenKey(path: string, drive: string, seq: number): string {
+  return `${path}\0${drive}\0${seq}`
+}
 
 export function childKey(dir: string, name: string): string {
   return `${dir}\0${name}`

@@ -6,11 +6,12 @@ import type { AbstractLevel, AbstractSublevel } from 'abstract-level'
 import { ClassicLevel } from 'classic-level'
 import { MemoryLevel } from 'memory-level'
 import type { Checkpoint, DriveKey, DrivePath } from '../events/types.js'
+import type { FoldReader } from './fold.js'
 import {
   type IndexMeta,
   type IndexPart,
   type IndexWrite,
-  type StoredRecord,
+  type PartValues,
   underRange,
   type WinnerState
 } from './schema.js'
@@ -28,19 +29,17 @@ export interface IndexSnapshot {
   close(): Promise<void>
 }
 
-export interface IndexStore {
+export interface IndexStore extends FoldReader {
   open(): Promise<void>
   close(): Promise<void>
   readMeta(): Promise<IndexMeta | null>
   readCheckpoints(): Promise<Map<DriveKey, Checkpoint>>
   /** The merged state of a live path, read synchronously: the read path's single lookup. */
   winner(path: DrivePath): WinnerState | null
-  winners(paths: readonly DrivePath[]): Promise<(WinnerState | null)[]>
-  records(paths: readonly DrivePath[]): Promise<(StoredRecord[] | null)[]>
-  /** Which of the paths are in conflict. */
-  conflicted(paths: readonly DrivePath[]): Promise<boolean[]>
-  /** Records of every path in a key range, sorted by path. */
-  recordRange(range: KeyRange): AsyncIterable<[DrivePath, StoredRecord[]]>
+  /** Values of one part by key, in order (undefined: none). */
+  get<P extends IndexPart>(part: P, keys: readonly string[]): Promise<(PartValues[P] | undefined)[]>
+  /** Keys and values of one part in a key range, sorted. */
+  scan<P extends IndexPart>(part: P, range: KeyRange): AsyncIterable<[string, PartValues[P]]>
   /** Live paths strictly under a folder, sorted. */
   winnersUnder(folder: DrivePath): AsyncIterable<[DrivePath, WinnerState]>
   /** Names of a directory's live children, sorted. */
@@ -79,6 +78,10 @@ export class LevelIndexStore implements IndexStore {
     const utf8 = (name: string) => root.sublevel(name, { valueEncoding: 'utf8' }) as unknown as Sub
     this.parts = {
       records: json('r'),
+      candidates: json('k'),
+      heads: json('h'),
+      seen: json('s'),
+      summaries: json('y'),
       winners: json('w'),
       children: utf8('c'),
       conflicts: utf8('x'),
@@ -114,28 +117,13 @@ export class LevelIndexStore implements IndexStore {
     return (value as WinnerState | undefined) ?? null
   }
 
-  async winners(paths: readonly DrivePath[]): Promise<(WinnerState | null)[]> {
-    if (paths.length === 0) return []
-    const values = await this.parts.winners.getMany(paths as DrivePath[])
-    return values.map((v) => (v as WinnerState | undefined) ?? null)
+  async get<P extends IndexPart>(part: P, keys: readonly string[]): Promise<(PartValues[P] | undefined)[]> {
+    if (keys.length === 0) return []
+    return (await this.parts[part].getMany(keys as string[])) as (PartValues[P] | undefined)[]
   }
 
-  async records(paths: readonly DrivePath[]): Promise<(StoredRecord[] | null)[]> {
-    if (paths.length === 0) return []
-    const values = await this.parts.records.getMany(paths as DrivePath[])
-    return values.map((v) => (v as StoredRecord[] | undefined) ?? null)
-  }
-
-  async conflicted(paths: readonly DrivePath[]): Promise<boolean[]> {
-    if (paths.length === 0) return []
-    const values = await this.parts.conflicts.getMany(paths as DrivePath[])
-    return values.map((v) => v !== undefined)
-  }
-
-  async *recordRange(range: KeyRange): AsyncIterable<[DrivePath, StoredRecord[]]> {
-    for await (const [key, value] of this.parts.records.iterator(range)) {
-      yield [key as DrivePath, value as StoredRecord[]]
-    }
+  async *scan<P extends IndexPart>(part: P, range: KeyRange): AsyncIterable<[string, PartValues[P]]> {
+    for await (const [key, value] of this.parts[part].iterator(range)) yield [key as string, value as PartValues[P]]
   }
 
   async *winnersUnder(folder: DrivePath): AsyncIterable<[DrivePath, WinnerState]> {

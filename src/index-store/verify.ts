@@ -34,20 +34,24 @@ export interface VerifyResult {
   differences: Difference[]
 }
 
-const COMPARED: IndexPart[] = ['records', 'winners', 'children', 'conflicts']
+/** Every part derived from the drives (checkpoints and meta say how far, not what). */
+const COMPARED: IndexPart[] = [
+  'records',
+  'candidates',
+  'heads',
+  'seen',
+  'summaries',
+  'winners',
+  'children',
+  'conflicts'
+]
 
-/** A part's key as a path: children keys are `dir \0 name`. */
+/** The path a key of a part is about. */
 function pathOf(part: IndexPart, key: string): string {
-  if (part !== 'children') return key
-  const [dir = '', name = ''] = key.split('\0')
-  return dir === '/' ? `/${name}` : `${dir}/${name}`
-}
-
-/** Records are a set per path: compare them in a canonical order. */
-function canonical(part: IndexPart, value: unknown): string {
-  if (part !== 'records' || !Array.isArray(value)) return JSON.stringify(value)
-  const sorted = [...value].sort((a, b) => `${a.drive}/${a.sub}`.localeCompare(`${b.drive}/${b.sub}`))
-  return JSON.stringify(sorted)
+  const [first = '', second = '', third = ''] = key.split('\0')
+  if (part === 'records') return third
+  if (part === 'children') return first === '/' ? `/${second}` : `${first}/${second}`
+  return first
 }
 
 async function collect(entries: AsyncIterable<[string, unknown]>): Promise<Map<string, unknown>> {
@@ -75,7 +79,7 @@ export async function verifyIndex(input: VerifyInput): Promise<VerifyResult> {
       for (const key of keys) {
         const a = mine.get(key)
         const b = theirs.get(key)
-        if (canonical(part, a) !== canonical(part, b)) {
+        if (JSON.stringify(a) !== JSON.stringify(b)) {
           differences.push({ path: pathOf(part, key), indexed: a ?? null, expected: b ?? null })
         }
       }

@@ -5,9 +5,18 @@
  */
 import { posix } from 'node:path'
 import { normalizePath, ROOT_PATH } from '../events/paths.js'
-import type { DrivePath } from '../events/types.js'
-import { type Resolution, type Resolver, resolveRecords } from './resolve.js'
-import { isConflict, isDirectory, type StoredRecord, type WinnerState } from './schema.js'
+import { RECORD_SUBS } from '../events/records.js'
+import type { Candidate, DrivePath } from '../events/types.js'
+import { type Resolution, type Resolver, resolve } from './resolve.js'
+import {
+  type CandidateState,
+  isConflict,
+  isDirectory,
+  pathRange,
+  recordKey,
+  type StoredRecord,
+  type WinnerState
+} from './schema.js'
 import type { IndexStore } from './store.js'
 
 /** Nothing lives at the path. */
@@ -120,21 +129,52 @@ export class IndexView {
     return this.store.conflictsUnder(folder)
   }
 
-  /** Every drive's records at a path. */
+  /** Every drive's records at a path (a drive may hold one in each sub). */
   async recordsAt(path: DrivePath): Promise<StoredRecord[]> {
-    return (await this.store.records([path]))[0] ?? []
+    return (await this.recordsAtEach([path]))[0] ?? []
   }
 
   /** Every drive's records at each of the paths, in order. */
   async recordsAtEach(paths: readonly DrivePath[]): Promise<StoredRecord[][]> {
-    return (await this.store.records(paths)).map((records) => records ?? [])
+    const drives = await Promise.all(paths.map((path) => this.drivesAt(path)))
+    const keys = paths.flatMap((path, i) =>
+      (drives[i] ?? []).flatMap((drive) => RECORD_SUBS.map((sub) => recordKey(drive, sub, path)))
+    )
+    const records = await this.store.get('records', keys)
+    let next = 0
+    return paths.map((_, i) => {
+      const count = (drives[i] ?? []).length * RECORD_SUBS.length
+      const mine = records.slice(next, next + count).filter((r): r is StoredRecord => r !== undefined)
+      next += count
+      return mine
+    })
   }
 
   /** How the path resolves: winner, candidates, heads, and whether it is a conflict (file vs dir too). */
   async resolve(path: DrivePath): Promise<Resolution & { record: StoredRecord | null }> {
-    const resolved = resolveRecords(await this.recordsAt(path), this.resolver)
+    const candidates: Candidate[] = []
+    const subs = new Map<string, CandidateState['sub']>()
+    for await (const [key, state] of this.store.scan('candidates', pathRange(path))) {
+      const drive = key.slice(key.lastIndexOf('\0') + 1)
+      candidates.push({ drive, seq: state.seq, kind: state.kind, t: state.t, clock: state.clock })
+      subs.set(drive, state.sub)
+    }
+    const resolved = resolve(candidates, this.resolver)
+    const winner = resolved.winner
+    const [record] =
+      winner === null
+        ? [undefined]
+        : await this.store.get('records', [recordKey(winner.drive, subs.get(winner.drive) ?? 'files', path)])
     const node = this.lookup(path)
     const conflict = resolved.conflict || (node.type !== 'missing' && node.conflict)
-    return { ...resolved, conflict }
+    return { ...resolved, conflict, record: record ?? null }
+  }
+
+  /** The drives with a record at a path. */
+  private async drivesAt(path: DrivePath): Promise<string[]> {
+    const drives: string[] = []
+    for await (const [key] of this.store.scan('candidates', pathRange(path)))
+      drives.push(key.slice(key.lastIndexOf('\0') + 1))
+    return drives
   }
 }

@@ -85,7 +85,25 @@ async function viewOf(multi: MultiDrive) {
   return { files, dirs, conflicts }
 }
 
+/** A run that has not finished after this long hangs: fail it with its commands instead of waiting forever. */
+const RUN_DEADLINE_MS = 120_000
+
 async function run(commands: Command[], skews: number[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`run hangs after ${RUN_DEADLINE_MS} ms: ${JSON.stringify({ commands, skews })}`)),
+      RUN_DEADLINE_MS
+    )
+  })
+  try {
+    await Promise.race([play(commands, skews), deadline])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+async function play(commands: Command[], skews: number[]): Promise<void> {
   const clocks = skews.map((skew) => 1_700_000_000_000 + skew)
   const c = await cluster(3, (i) => ({ now: () => (clocks[i] = (clocks[i] ?? 0) + 1) }))
   const members = c.members as Member[]

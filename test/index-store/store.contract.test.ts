@@ -190,7 +190,18 @@ const userClassicLevel: Setup = async () => {
 
 // Data -----------------------------------------------------------------------------------------
 
-const PARTS: IndexPart[] = ['records', 'winners', 'children', 'conflicts', 'checkpoints', 'meta']
+const PARTS: IndexPart[] = [
+  'records',
+  'candidates',
+  'heads',
+  'seen',
+  'summaries',
+  'winners',
+  'children',
+  'conflicts',
+  'checkpoints',
+  'meta'
+]
 const META: IndexMeta = { schema: SCHEMA_VERSION, resolver: 'causal' }
 
 function p(path: string): DrivePath {
@@ -215,8 +226,9 @@ function stateOf(path: string, n = 0, hc = false): WinnerState {
   return { winner: rec(A, 1, 'file', { path }), liveChildren: n, headConflict: hc }
 }
 
-function recordsOf(path: string): StoredRecord[] {
-  return [rec(A, 1, 'file', { path }), rec(B, 2, 'tombstone', { path })]
+/** A record that names its path, so a value read back shows which key it came from. */
+function recordOf(path: string): StoredRecord {
+  return rec(B, 2, 'tombstone', { path })
 }
 
 const putWinner = (path: string, value: WinnerState = stateOf(path)): IndexWrite => ({
@@ -224,7 +236,7 @@ const putWinner = (path: string, value: WinnerState = stateOf(path)): IndexWrite
   key: path,
   value
 })
-const putRecords = (path: string, value: StoredRecord[] = recordsOf(path)): IndexWrite => ({
+const putRecord = (path: string, value: StoredRecord = recordOf(path)): IndexWrite => ({
   part: 'records',
   key: path,
   value
@@ -325,8 +337,17 @@ function scrambled<T>(items: readonly T[]): T[] {
 
 /** One of every part, and the user-visible reads that show it. */
 function everyPart(): IndexWrite[] {
+  const candidate = { sub: 'files' as const, seq: 1, kind: 'file' as const, t: 1, clock: {} }
   return [
-    putRecords('/a/b'),
+    putRecord('/a/b'),
+    { part: 'candidates', key: `/a/b\0${A}`, value: { ...candidate, dominatedBy: 0 } },
+    { part: 'heads', key: `/a/b\0${A}`, value: { ...candidate, drive: A } },
+    { part: 'seen', key: `/a/b\0${B}\u00002`, value: 1 },
+    {
+      part: 'summaries',
+      key: '/a/b',
+      value: { candidates: 1, heads: 1, best: { ...candidate, drive: A }, bestDir: null }
+    },
     putWinner('/a'),
     putWinner('/a/b'),
     putChild('/', 'a'),
@@ -358,7 +379,7 @@ function contract(name: string, setup: Setup): Test<Context> {
     await store.close()
     await store.open()
     await store.open()
-    assert.equal(await store.winners([p('/a')]), [stateOf('/a')])
+    assert.equal(await store.get('winners', [p('/a')]), [stateOf('/a')])
     assert.equal(store.winner(p('/a')), stateOf('/a'))
   })
 
@@ -389,7 +410,7 @@ function contract(name: string, setup: Setup): Test<Context> {
 
   test('store.commit(writes) applies puts and deletes across parts in one batch', async (ctx) => {
     const { store } = fixtureOf(ctx)
-    await store.commit([putWinner('/old'), putChild('/', 'old'), putConflict('/old'), putRecords('/old')])
+    await store.commit([putWinner('/old'), putChild('/', 'old'), putConflict('/old'), putRecord('/old')])
     await store.commit([
       del('winners', '/old'),
       del('children', childKey('/', 'old')),
@@ -398,14 +419,20 @@ function contract(name: string, setup: Setup): Test<Context> {
       ...everyPart()
     ])
     assert.is(store.winner(p('/old')), null)
-    assert.equal(await store.records([p('/old')]), [null])
-    assert.equal(await store.conflicted([p('/old')]), [false])
+    assert.equal(await store.get('records', [p('/old')]), [undefined])
+    assert.equal(
+      (await store.get('conflicts', [p('/old')])).map((v) => v !== undefined),
+      [false]
+    )
     assert.equal(await collect(store.children(p('/'))), ['a'])
     assert.equal(store.winner(p('/a')), stateOf('/a'))
     assert.equal(store.winner(p('/a/b')), stateOf('/a/b'))
-    assert.equal(await store.records([p('/a/b')]), [recordsOf('/a/b')])
+    assert.equal(await store.get('records', [p('/a/b')]), [recordOf('/a/b')])
     assert.equal(await collect(store.children(p('/a'))), ['b'])
-    assert.equal(await store.conflicted([p('/a/b')]), [true])
+    assert.equal(
+      (await store.get('conflicts', [p('/a/b')])).map((v) => v !== undefined),
+      [true]
+    )
     assert.equal([...(await store.readCheckpoints())].sort(), [
       [A, { version: 3, fork: 0 }],
       [B, { version: 7, fork: 1 }]
@@ -421,7 +448,7 @@ function contract(name: string, setup: Setup): Test<Context> {
     await rejection(
       store.commit([
         del('winners', '/kept'),
-        putRecords('/new'),
+        putRecord('/new'),
         putChild('/', 'new'),
         putCheckpoint(A, { version: 9, fork: 0 }),
         putMeta(),
@@ -430,7 +457,7 @@ function contract(name: string, setup: Setup): Test<Context> {
     )
     assert.equal(store.winner(p('/kept')), stateOf('/kept'))
     assert.is(store.winner(p('/new')), null)
-    assert.equal(await store.records([p('/new')]), [null])
+    assert.equal(await store.get('records', [p('/new')]), [undefined])
     assert.equal(await collect(store.children(p('/'))), [])
     assert.is((await store.readCheckpoints()).size, 0)
     assert.is(await store.readMeta(), null)
@@ -455,9 +482,9 @@ function contract(name: string, setup: Setup): Test<Context> {
 
   test('store.commit(writes) called concurrently applies every batch', async (ctx) => {
     const { store } = fixtureOf(ctx)
-    await Promise.all(TREE.map((path) => store.commit([putWinner(path), putRecords(path)])))
+    await Promise.all(TREE.map((path) => store.commit([putWinner(path), putRecord(path)])))
     for (const path of TREE) assert.equal(store.winner(p(path)), stateOf(path), path)
-    assert.equal(await keysOf(store.recordRange({})), ['/', ...TREE_UNDER_ROOT])
+    assert.equal(await keysOf(store.scan('records', {})), ['/', ...TREE_UNDER_ROOT])
   })
 
   test('store.winner(path) reads synchronously', async (ctx) => {
@@ -493,42 +520,52 @@ function contract(name: string, setup: Setup): Test<Context> {
     for (const path of paths) assert.equal(store.winner(p(path)), stateOf(path), `${[...path].length} chars`)
   })
 
-  test('store.winners(paths) answers in order, null for missing paths', async (ctx) => {
+  test("store.get('winners', keys) answers in order, undefined for missing keys", async (ctx) => {
     const { store } = fixtureOf(ctx)
     await store.commit([putWinner('/a'), putWinner('/é')])
-    assert.equal(await store.winners([p('/missing'), p('/é'), p('/a'), p('/a'), p('/ab')]), [
-      null,
+    assert.equal(await store.get('winners', [p('/missing'), p('/é'), p('/a'), p('/a'), p('/ab')]), [
+      undefined,
       stateOf('/é'),
       stateOf('/a'),
       stateOf('/a'),
-      null
+      undefined
     ])
   })
 
-  test('store.winners([]) is []', async (ctx) => {
+  test("store.get('winners', []) is []", async (ctx) => {
     const { store } = fixtureOf(ctx)
-    assert.equal(await store.winners([]), [])
+    assert.equal(await store.get('winners', []), [])
   })
 
-  test('store.records(paths) answers in order, null for missing paths', async (ctx) => {
+  test("store.get('records', keys) answers in order, undefined for missing keys", async (ctx) => {
     const { store } = fixtureOf(ctx)
-    await store.commit([putRecords('/a'), putRecords('/😀')])
-    assert.equal(await store.records([p('/😀'), p('/missing'), p('/a')]), [recordsOf('/😀'), null, recordsOf('/a')])
-    assert.equal(await store.records([]), [])
+    await store.commit([putRecord('/a'), putRecord('/😀')])
+    assert.equal(await store.get('records', [p('/😀'), p('/missing'), p('/a')]), [
+      recordOf('/😀'),
+      undefined,
+      recordOf('/a')
+    ])
+    assert.equal(await store.get('records', []), [])
   })
 
-  test('store.conflicted(paths) answers in order, false for missing paths', async (ctx) => {
+  test("store.get('conflicts', keys) answers in order, undefined for missing keys", async (ctx) => {
     const { store } = fixtureOf(ctx)
     await store.commit([putConflict('/a'), putConflict('/日本')])
-    assert.equal(await store.conflicted([p('/a'), p('/missing'), p('/日本'), p('/a/b')]), [true, false, true, false])
-    assert.equal(await store.conflicted([]), [])
+    assert.equal(
+      (await store.get('conflicts', [p('/a'), p('/missing'), p('/日本'), p('/a/b')])).map((v) => v !== undefined),
+      [true, false, true, false]
+    )
+    assert.equal(
+      (await store.get('conflicts', [])).map((v) => v !== undefined),
+      []
+    )
   })
 
-  test('store.recordRange(range) respects gt, gte, lt and lte, sorted', async (ctx) => {
+  test("store.scan('records', range) respects gt, gte, lt and lte, sorted", async (ctx) => {
     const { store } = fixtureOf(ctx)
     const sorted = ['/a', '/a-b', '/a.txt', '/a/b', '/a0', '/b', '/é', '/ｚ', '/😀']
-    await store.commit(scrambled(sorted).map((path) => putRecords(path)))
-    const range = (r: Parameters<IndexStore['recordRange']>[0]) => keysOf(store.recordRange(r))
+    await store.commit(scrambled(sorted).map((path) => putRecord(path)))
+    const range = (r: Parameters<IndexStore['scan']>[1]) => keysOf(store.scan('records', r))
     assert.equal(await range({}), sorted)
     assert.equal(await range({ gt: '/a', lt: '/b' }), ['/a-b', '/a.txt', '/a/b', '/a0'])
     assert.equal(await range({ gte: '/a', lte: '/b' }), ['/a', '/a-b', '/a.txt', '/a/b', '/a0', '/b'])
@@ -539,8 +576,8 @@ function contract(name: string, setup: Setup): Test<Context> {
     assert.equal(await range({ gte: '/é' }), ['/é', '/ｚ', '/😀'])
     assert.equal(await range({ gt: '/zzz' }), ['/é', '/ｚ', '/😀'])
     assert.equal(await range({ gt: '/b', lt: '/a' }), [])
-    const all = await collect(store.recordRange({ gte: '/a/b', lte: '/a/b' }))
-    assert.equal(all, [['/a/b', recordsOf('/a/b')]])
+    const all = await collect(store.scan('records', { gte: '/a/b', lte: '/a/b' }))
+    assert.equal(all, [['/a/b', recordOf('/a/b')]])
   })
 
   test('store.winnersUnder(folder) yields only paths strictly under the folder, sorted', async (ctx) => {
@@ -625,7 +662,7 @@ function contract(name: string, setup: Setup): Test<Context> {
     const { store } = fixtureOf(ctx)
     for (const part of PARTS) assert.equal(await collect(store.entries(part)), [], `${part} of a fresh store`)
     await store.commit([...everyPart(), putWinner('/😀'), putWinner('/ｚ'), putWinner('/é')])
-    assert.equal(await collect(store.entries('records')), [['/a/b', recordsOf('/a/b')]])
+    assert.equal(await collect(store.entries('records')), [['/a/b', recordOf('/a/b')]])
     assert.equal(await collect(store.entries('winners')), [
       ['/a', stateOf('/a')],
       ['/a/b', stateOf('/a/b')],
@@ -688,7 +725,7 @@ function durability(test: Test<Context>): void {
   // Async reads come first: reading synchronously right after open() is its own test above.
   test('store.close() then a new store in the same place keeps every part', async (ctx) => {
     const fixture = fixtureOf(ctx)
-    await fixture.store.commit([...everyPart(), ...TREE.map((path) => putWinner(path)), putRecords('/é')])
+    await fixture.store.commit([...everyPart(), ...TREE.map((path) => putWinner(path)), putRecord('/é')])
     const store = await reopened(fixture)
     assert.equal(await store.readMeta(), META)
     assert.equal([...(await store.readCheckpoints())].sort(), [
@@ -696,7 +733,7 @@ function durability(test: Test<Context>): void {
       [B, { version: 7, fork: 1 }]
     ])
     assert.equal(await keysOf(store.winnersUnder(p('/'))), TREE_UNDER_ROOT)
-    assert.equal(await keysOf(store.recordRange({})), ['/a/b', '/é'])
+    assert.equal(await keysOf(store.scan('records', {})), ['/a/b', '/é'])
     assert.equal(await collect(store.children(p('/a'))), ['b'])
     assert.equal(await collect(store.conflictsUnder(p('/'))), ['/a/b'])
     for (const path of TREE) assert.equal(store.winner(p(path)), stateOf(path), path)
@@ -707,7 +744,7 @@ function durability(test: Test<Context>): void {
     await fixture.store.commit([putWinner('/a'), putWinner('/b'), putCheckpoint(A, { version: 1, fork: 0 })])
     await fixture.store.commit([del('winners', '/a')])
     let store = await reopened(fixture)
-    assert.equal(await store.winners([p('/a'), p('/b')]), [null, stateOf('/b')])
+    assert.equal(await store.get('winners', [p('/a'), p('/b')]), [undefined, stateOf('/b')])
     await store.clear()
     store = await reopened(fixture)
     for (const part of PARTS) assert.equal(await collect(store.entries(part)), [], part)
@@ -755,9 +792,12 @@ function userDatabase(test: Test<Context>): void {
     assert.is(await store.readMeta(), null)
     assert.is((await store.readCheckpoints()).size, 0)
     assert.is(store.winner(p('/a')), null)
-    assert.equal(await store.winners([p('/a')]), [null])
-    assert.equal(await store.records([p('/a')]), [null])
-    assert.equal(await store.conflicted([p('/a/b')]), [false])
+    assert.equal(await store.get('winners', [p('/a')]), [undefined])
+    assert.equal(await store.get('records', [p('/a')]), [undefined])
+    assert.equal(
+      (await store.get('conflicts', [p('/a/b')])).map((v) => v !== undefined),
+      [false]
+    )
     assert.equal(await collect(store.children(p('/'))), [])
     assert.equal(await collect(store.conflictsUnder(p('/'))), [])
   })
