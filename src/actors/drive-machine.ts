@@ -4,15 +4,21 @@
  * through it: the `catchUp` actor reads the drive and hands batches to the indexer itself.
  *
  * opening -> catchingUp -> live | waitingForPeers, back to catchingUp on every change; a failed
- * read goes to retrying with exponential backoff; the drive closing under the actor ends in closed.
+ * read goes to retrying with exponential backoff; a block that is not a Hyperbee node leaves the
+ * drive stuck until it truncates (appends cannot help: nothing after the block can be read); the
+ * drive closing under the actor ends in closed.
  * (The supervisor stops an actor it no longer needs; that needs no state.)
  */
 import { assign, fromCallback, fromPromise, type SnapshotFrom, setup } from 'xstate'
 
-/** What a catch-up found: everything read, or a replica with no peer to read more from. */
-export type CatchUpOutcome = 'caught-up' | 'no-peers'
+/** What a catch-up found: everything read, a replica with no peer to read more from, or a bad block. */
+export type CatchUpOutcome = 'caught-up' | 'no-peers' | 'stuck'
 
-export type DriveActorEvent = { type: 'CHANGED' } | { type: 'PEER_ADD' } | { type: 'DRIVE_CLOSED' }
+export type DriveActorEvent =
+  | { type: 'CHANGED' }
+  | { type: 'TRUNCATED' }
+  | { type: 'PEER_ADD' }
+  | { type: 'DRIVE_CLOSED' }
 
 export interface DriveActorContext {
   /** The drive changed during the current catch-up: run another. */
@@ -37,7 +43,7 @@ export const driveMachine = setup({
   actors: {
     open: fromPromise<void>(async () => notProvided('open')),
     catchUp: fromPromise<CatchUpOutcome>(async () => notProvided('catchUp')),
-    /** Turns the drive's core events into CHANGED / PEER_ADD / DRIVE_CLOSED; returns its cleanup. */
+    /** Turns the drive's core events into CHANGED / TRUNCATED / PEER_ADD / DRIVE_CLOSED; returns its cleanup. */
     watch: fromCallback<DriveActorEvent>(() => notProvided('watch'))
   },
   delays: {
@@ -45,7 +51,8 @@ export const driveMachine = setup({
   },
   guards: {
     dirty: ({ context }) => context.dirty,
-    noPeers: (_, outcome: CatchUpOutcome) => outcome === 'no-peers'
+    noPeers: (_, outcome: CatchUpOutcome) => outcome === 'no-peers',
+    stuck: (_, outcome: CatchUpOutcome) => outcome === 'stuck'
   },
   actions: {
     markDirty: assign({ dirty: true }),
@@ -73,10 +80,15 @@ export const driveMachine = setup({
     },
     catchingUp: {
       entry: assign({ dirty: false }),
-      on: { CHANGED: { actions: 'markDirty' } },
+      on: { CHANGED: { actions: 'markDirty' }, TRUNCATED: { actions: 'markDirty' } },
       invoke: {
         src: 'catchUp',
         onDone: [
+          {
+            guard: { type: 'stuck', params: ({ event }) => event.output },
+            target: 'stuck',
+            actions: assign({ attempts: 0 })
+          },
           { guard: 'dirty', target: 'catchingUp', reenter: true, actions: assign({ attempts: 0 }) },
           {
             guard: { type: 'noPeers', params: ({ event }) => event.output },
@@ -92,10 +104,13 @@ export const driveMachine = setup({
       }
     },
     live: {
-      on: { CHANGED: 'catchingUp' }
+      on: { CHANGED: 'catchingUp', TRUNCATED: 'catchingUp' }
     },
     waitingForPeers: {
-      on: { CHANGED: 'catchingUp', PEER_ADD: 'catchingUp' }
+      on: { CHANGED: 'catchingUp', TRUNCATED: 'catchingUp', PEER_ADD: 'catchingUp' }
+    },
+    stuck: {
+      on: { TRUNCATED: 'catchingUp' }
     },
     retrying: {
       after: { backoff: 'catchingUp' },

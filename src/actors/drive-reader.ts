@@ -6,8 +6,8 @@
 import type Hyperbee from 'hyperbee'
 import { Node as BeeNode } from 'hyperbee/lib/messages.js'
 import type Hyperdrive from 'hyperdrive'
-import { isRecordPath } from '../events/paths.js'
-import { decodeKey, decodeRecord, RECORD_SUBS, SUB_ENCODERS, type Warn } from '../events/records.js'
+import { depthOf } from '../events/paths.js'
+import { decodeNode, RECORD_SUBS, SUB_ENCODERS, type Warn } from '../events/records.js'
 import type { Checkpoint, DriveKey, DrivePath, DriveRecord, IndexEvent, RecordOp } from '../events/types.js'
 
 export interface ReadOptions {
@@ -48,6 +48,11 @@ const DEFAULT_BATCH = 1024
 /** A batch is also handed on once its values add up to this many bytes (remote values can be big). */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024
 /**
+ * ... or once its paths add up to this many components: each ancestor of a record's path is folded
+ * with it, so deep paths make a batch's (synchronous) fold long. This keeps every fold short.
+ */
+const MAX_BATCH_DEPTH = 8192
+/**
  * How long a block may take to arrive from peers before the read fails and the actor retries with
  * fresh requests (replication can stall around a truncation; a retry recovers).
  */
@@ -73,13 +78,13 @@ class NoPeers extends Error {
   }
 }
 
-function parseValue(raw: Buffer | null, warn: Warn, where: string): unknown {
-  if (raw === null) return null
-  try {
-    return JSON.parse(raw.toString('utf-8'))
-  } catch {
-    warn(`${where} does not decode as JSON; treated as empty`)
-    return null
+/** A block of the log that is not a Hyperbee node: nothing after it can be read (the log is append-only). */
+class BadBlock extends Error {
+  readonly seq: number
+
+  constructor(seq: number, cause: unknown) {
+    super(`block ${seq} is not a Hyperbee node`, { cause })
+    this.seq = seq
   }
 }
 
@@ -114,6 +119,7 @@ async function withSession<S extends { close(): Promise<void> }>(
     if (signal?.aborted) throw new Aborted()
     if (truncated || err instanceof Truncated) return 'truncated'
     if (err instanceof NoPeers) return 'no-peers'
+    if (err instanceof BadBlock) return { stuck: { seq: err.seq, reason: err.message } }
     throw err
   } finally {
     signal?.removeEventListener('abort', abort)
@@ -137,10 +143,11 @@ async function acquire(lock: () => Promise<() => void>, signal: AbortSignal | un
 
 /**
  * How a read ended: the index has the drive up to its length (`complete`); a truncation cut it
- * short (`truncated`: the truncation also woke the actor, which reads again); or a replica lacks
- * blocks and has no peer to fetch them from (`no-peers`: the actor waits for one).
+ * short (`truncated`: the truncation also woke the actor, which reads again); a replica lacks
+ * blocks and has no peer to fetch them from (`no-peers`: the actor waits for one); or a block
+ * is not a Hyperbee node (`stuck`: everything before it is indexed, nothing after it can be).
  */
-export type ReadOutcome = 'complete' | 'truncated' | 'no-peers'
+export type ReadOutcome = 'complete' | 'truncated' | 'no-peers' | { stuck: { seq: number; reason: string } }
 
 /** Reads what the index lacks, in bounded batches, each committed before the next is read. */
 export async function readDrive(opts: ReadOptions): Promise<ReadOutcome> {
@@ -166,22 +173,26 @@ export async function readDrive(opts: ReadOptions): Promise<ReadOutcome> {
 class Batcher<T> {
   items: T[] = []
   private bytes = 0
+  private depth = 0
   private readonly max: number
 
   constructor(max: number) {
     this.max = max
   }
 
-  add(item: T, bytes: number): boolean {
+  /** Adds an item; true once the batch is full (by count, bytes, or path depth). */
+  add(item: T, bytes: number, path: DrivePath): boolean {
     this.items.push(item)
     this.bytes += bytes
-    return this.items.length >= this.max || this.bytes >= MAX_BATCH_BYTES
+    this.depth += depthOf(path)
+    return this.items.length >= this.max || this.bytes >= MAX_BATCH_BYTES || this.depth >= MAX_BATCH_DEPTH
   }
 
   take(): T[] {
     const items = this.items
     this.items = []
     this.bytes = 0
+    this.depth = 0
     return items
   }
 }
@@ -215,13 +226,28 @@ async function readLog(opts: ReadOptions, start: number, target: Checkpoint): Pr
         for (let first = next; first < end; first += WINDOW) {
           const last = Math.min(end, first + WINDOW)
           const seqs = Array.from({ length: last - first }, (_, i) => first + i)
-          const blocks = await Promise.all(seqs.map((seq) => core.get(seq, { valueEncoding: BeeNode })))
+          const blocks = await Promise.all(seqs.map((seq) => core.get(seq)))
           let full = false
           for (const [i, block] of blocks.entries()) {
-            if (block === null) throw new Error(`drive ${key}: block ${first + i} is not available`)
-            const node = block as unknown as { key: Buffer; value: Buffer | null }
-            const op = toOp(opts, first + i, node)
-            if (op !== null && batch.add(op, node.key.length + (node.value?.length ?? 0))) full = true
+            const seq = first + i
+            if (block === null) throw new Error(`drive ${key}: block ${seq} is not available`)
+            let node: { key: Buffer; value: Buffer | null }
+            try {
+              node = BeeNode.decode(block)
+            } catch (err) {
+              // Everything before the bad block is handed on; the drive is stuck at it.
+              await opts.submit({
+                type: 'records',
+                drive: key,
+                ops: batch.take(),
+                checkpoint: { version: seq, fork: target.fork }
+              })
+              throw new BadBlock(seq, err)
+            }
+            const op = decodeNode(key, seq, node.key, node.value, opts.warn)
+            if (op === null) continue
+            const path = op.op === 'put' ? op.record.path : op.path
+            if (batch.add(op, node.key.length + (node.value?.length ?? 0), path)) full = true
           }
           read += seqs.length
           // Big values fill a batch by bytes before its count: hand it on early.
@@ -245,20 +271,6 @@ async function readLog(opts: ReadOptions, start: number, target: Checkpoint): Pr
   })
 }
 
-/** One log block as a record op, or null for blocks that are not records (or not valid paths). */
-function toOp(opts: ReadOptions, seq: number, node: { key: Buffer; value: Buffer | null }): RecordOp | null {
-  const { key, warn } = opts
-  const at = decodeKey(node.key)
-  if (at === null) return null
-  if (!isRecordPath(at.path)) {
-    warn(`drive ${key} has a record at a path that is not a normalised UTF-8 path; skipped`)
-    return null
-  }
-  if (node.value === null) return { op: 'del', sub: at.sub, path: at.path, seq }
-  const value = parseValue(node.value, warn, `drive ${key} seq ${seq}`)
-  return { op: 'put', record: decodeRecord(key, at.sub, at.path, seq, value, warn) }
-}
-
 /** The drive's whole state at `target`, sub by sub, in path-ordered slices (after a new fork). */
 async function rescan(opts: ReadOptions, target: Checkpoint): Promise<ReadOutcome> {
   const { key, warn } = opts
@@ -276,17 +288,14 @@ async function rescan(opts: ReadOptions, target: Checkpoint): Promise<ReadOutcom
         timeout: opts.patient ? 0 : FETCH_TIMEOUT
       })) {
         read++
-        const at = decodeKey(node.key)
-        if (at === null || !isRecordPath(at.path)) {
-          warn(`drive ${key} has a record at a path that is not a normalised UTF-8 path; skipped`)
-          continue
-        }
-        const value = parseValue(node.value, warn, `drive ${key} seq ${node.seq}`)
-        const record = decodeRecord(key, sub, at.path, node.seq, value, warn)
-        if (batch.add(record, node.key.length + (node.value?.length ?? 0))) {
+        // Decoded as the log's blocks are: both readers must agree on what is a record.
+        const op = decodeNode(key, node.seq, node.key, node.value, warn)
+        if (op === null || op.op === 'del') continue
+        const record = op.record
+        if (batch.add(record, node.key.length + (node.value?.length ?? 0), record.path)) {
           opts.onRead?.(read)
           read = 0
-          const upTo = at.path
+          const upTo = record.path
           await opts.submit({ type: 'rescan', drive: key, sub, records: batch.take(), after, upTo, checkpoint: null })
           after = upTo
         }

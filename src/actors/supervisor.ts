@@ -23,6 +23,14 @@ export interface SupervisorOptions {
   warn: Warn
   /** Records per batch (default: the reader's). */
   batchSize?: number
+  /** A drive got stuck at a block that is not a Hyperbee node (everything before it is indexed). */
+  onStuck?: (key: DriveKey, stuck: Stuck) => void
+}
+
+/** Where a drive's log stopped being readable, and why. */
+export interface Stuck {
+  seq: number
+  reason: string
 }
 
 /** What the supervisor knows of a drive's actor. */
@@ -30,6 +38,8 @@ export interface ActorStats {
   state: DriveActorState | null
   nodesRead: number
   lastError: string | null
+  /** Set while the drive is stuck at a block that is not a Hyperbee node. */
+  stuck: Stuck | null
 }
 
 interface Supervised {
@@ -40,6 +50,7 @@ interface Supervised {
 export class DriveSupervisor {
   private readonly actors = new Map<DriveKey, Supervised>()
   private readonly nodesRead = new Map<DriveKey, number>()
+  private readonly stuck = new Map<DriveKey, Stuck>()
   private readonly options: SupervisorOptions
   /** Rescans walk a Hyperbee tree through a cache of up to 65,536 nodes: one at a time. */
   private readonly rescanLock = mutexify()
@@ -60,6 +71,7 @@ export class DriveSupervisor {
       actors: {
         open: fromPromise(() => drive.ready()),
         catchUp: fromPromise<CatchUpOutcome>(async ({ signal }) => {
+          this.stuck.delete(key)
           const run = this.catchUp(drive, key, signal)
           entry.inflight = run
           let outcome: ReadOutcome
@@ -71,6 +83,12 @@ export class DriveSupervisor {
           } finally {
             entry.inflight = null
           }
+          if (typeof outcome === 'object') {
+            this.stuck.set(key, outcome.stuck)
+            this.options.warn(`drive ${key} is stuck at seq ${outcome.stuck.seq}: ${outcome.stuck.reason}`)
+            this.options.onStuck?.(key, outcome.stuck)
+            return 'stuck'
+          }
           const core = drive.core
           if (outcome === 'no-peers' || (!core.writable && core.peers.length === 0)) return 'no-peers'
           return 'caught-up'
@@ -78,15 +96,16 @@ export class DriveSupervisor {
         watch: fromCallback<DriveActorEvent>(({ sendBack }) => {
           const core = drive.core
           const changed = () => sendBack({ type: 'CHANGED' })
+          const truncated = () => sendBack({ type: 'TRUNCATED' })
           const peerAdd = () => sendBack({ type: 'PEER_ADD' })
           const closed = () => sendBack({ type: 'DRIVE_CLOSED' })
           core.on('append', changed)
-          core.on('truncate', changed)
+          core.on('truncate', truncated)
           core.on('peer-add', peerAdd)
           core.on('close', closed)
           return () => {
             core.off('append', changed)
-            core.off('truncate', changed)
+            core.off('truncate', truncated)
             core.off('peer-add', peerAdd)
             core.off('close', closed)
           }
@@ -109,16 +128,21 @@ export class DriveSupervisor {
     return {
       state: snapshot?.value ?? null,
       nodesRead: this.nodesRead.get(key) ?? 0,
-      lastError: snapshot?.context.lastError ?? null
+      lastError: snapshot?.context.lastError ?? null,
+      stuck: snapshot === undefined ? null : (this.stuck.get(key) ?? null)
     }
   }
 
-  /** Resolves when the drive's actor is in `state` (rejects if it has no actor or stops first). */
-  async whenState(key: DriveKey, state: DriveActorState): Promise<void> {
+  /**
+   * Resolves when the drive's actor is in one of `states`; rejects if it has no actor, stops
+   * first, or the signal aborts (which ends the subscription: waits never outlive their callers).
+   */
+  async whenState(key: DriveKey, states: readonly DriveActorState[], signal?: AbortSignal): Promise<void> {
     const entry = this.actors.get(key)
     if (!entry) throw new Error(`no actor for drive ${key}`)
-    await waitFor(entry.actor, (snapshot) => snapshot.value === state || snapshot.status !== 'active')
-    if (entry.actor.getSnapshot().value !== state) throw new Error(`actor for drive ${key} stopped`)
+    const reached = (value: DriveActorState) => states.includes(value)
+    await waitFor(entry.actor, (snapshot) => reached(snapshot.value) || snapshot.status !== 'active', { signal })
+    if (!reached(entry.actor.getSnapshot().value)) throw new Error(`actor for drive ${key} stopped`)
   }
 
   /** Stops the actor and waits until its reader has settled (nothing more reaches the indexer). */
@@ -126,6 +150,7 @@ export class DriveSupervisor {
     const entry = this.actors.get(key)
     if (!entry) return
     this.actors.delete(key)
+    this.stuck.delete(key)
     entry.actor.stop()
     await entry.inflight?.catch(() => {})
   }

@@ -39,6 +39,8 @@ export interface DriveStats {
   length: number | null
   nodesRead: number
   lastError: string | null
+  /** Where the drive's log stopped being readable (a block that is not a Hyperbee node), and why. */
+  stuck: { seq: number; reason: string } | null
 }
 
 export interface DriveSetOptions {
@@ -107,9 +109,9 @@ export class DriveSet {
     const out: Record<string, DriveStats> = {}
     const versions = indexer.versions()
     for (const key of new Set([...this.added.keys(), ...(Object.keys(versions) as DriveKey[])])) {
-      const { state, nodesRead, lastError } = supervisor.stats(key)
+      const { state, nodesRead, lastError, stuck } = supervisor.stats(key)
       const length = this.added.get(key)?.core.length ?? null
-      out[key] = { state, indexed: versions[key] ?? 0, length, nodesRead, lastError }
+      out[key] = { state, indexed: versions[key] ?? 0, length, nodesRead, lastError, stuck }
     }
     return out
   }
@@ -130,9 +132,7 @@ export class DriveSet {
       this.options.supervisor.start(key, drive)
       this.options.onAdd(drive)
     }
-    const { supervisor } = this.options
-    const waiting = supervisor.whenState(key, 'waitingForPeers').catch(() => new Promise<void>(() => {}))
-    await Promise.race([this.indexed(this.added.get(key) ?? drive), waiting])
+    await this.caughtUp(this.added.get(key) ?? drive, ['waitingForPeers', 'stuck'])
   }
 
   /**
@@ -157,9 +157,30 @@ export class DriveSet {
     return true
   }
 
-  /** Resolves once the index has the drive up to its current length (and fork). */
+  /**
+   * Resolves once the index has the drive up to its current length (and fork), or once the drive is
+   * stuck at a block that is not a Hyperbee node (nothing more of it will be indexed).
+   */
   indexed(drive: Hyperdrive): Promise<void> {
-    return this.options.indexer.waitFor(keyOf(drive), target(drive))
+    return this.caughtUp(drive, ['stuck'])
+  }
+
+  /**
+   * Resolves once the drive is indexed up to its length now, or once its actor settles in one of
+   * `short` first (waiting for peers, stuck). The wait that loses is cancelled.
+   */
+  private async caughtUp(drive: Hyperdrive, short: DriveActorState[]): Promise<void> {
+    const key = keyOf(drive)
+    const { supervisor, indexer } = this.options
+    const done = new AbortController()
+    const indexed = indexer.waitFor(key, target(drive), done.signal)
+    // Settling short of the length only counts while the actor runs; otherwise wait for the index.
+    const settled = supervisor.whenState(key, short, done.signal).catch(() => indexed)
+    try {
+      await Promise.race([indexed, settled])
+    } finally {
+      done.abort()
+    }
   }
 
   /** Resolves once every added drive is indexed up to its current length. */

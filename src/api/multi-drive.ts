@@ -2,8 +2,7 @@
  * MultiDrive: many Hyperdrives read as one. The public facade and the one place the subsystems
  * meet: drive actors (src/actors) read drives and hand batches over the bus (src/events) to the
  * indexer (src/index-store), which commits them to LevelDB; reads answer from the index's view.
- * The mechanics live in collaborators with one job each: the drive set, writes, tombstones, the
- * file table and content.
+ * The mechanics live in collaborators with one job each (drive set, writes, files, content...).
  */
 import type { Readable, Writable } from 'node:stream'
 import type { AbstractLevel } from 'abstract-level'
@@ -84,7 +83,8 @@ export class MultiDrive extends ReadyResource {
     this.supervisor = new DriveSupervisor({
       checkpoint: (key) => this.indexer.checkpoint(key),
       submit: (event) => this.bus.submit(event),
-      warn: (message) => this.warn(message)
+      warn: (message) => this.warn(message),
+      onStuck: (key, stuck) => this.emit('drive-stuck', this.set.get(key), stuck)
     })
     this.set = new DriveSet({
       primary,

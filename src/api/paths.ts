@@ -1,5 +1,5 @@
 /** Paths as callers give them: checked and normalised, symlinks followed, errors coded. */
-import { normalizePath, ROOT_PATH } from '../events/paths.js'
+import { normalizePath, pathTooLarge, ROOT_PATH } from '../events/paths.js'
 import type { DrivePath } from '../events/types.js'
 import type { IndexView, PathNode } from '../index-store/view.js'
 import { MultiDriveError } from './errors.js'
@@ -9,6 +9,9 @@ export function toPath(input: unknown, { root = false } = {}): DrivePath {
   const path = normalizePath(input)
   if (path === null) throw MultiDriveError.EINVAL(`invalid path: ${JSON.stringify(input)}`)
   if (path === ROOT_PATH && !root) throw MultiDriveError.EINVAL('the root is not a file', path)
+  // What other peers would refuse to index is never written.
+  const tooLarge = pathTooLarge(path)
+  if (tooLarge !== null) throw MultiDriveError.EINVAL(`path ${tooLarge}`, path.slice(0, 256))
   return path
 }
 

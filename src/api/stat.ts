@@ -5,6 +5,8 @@ import type { BlobId, RecordKind } from '../events/types.js'
 const S_IFREG = 0o100000
 const S_IFDIR = 0o040000
 const S_IFLNK = 0o120000
+/** The latest time a Date holds: a remote stamp may claim any finite time; what is shown is clamped. */
+const MAX_DATE_MS = 8.64e15
 
 /** What a stat is made of: what lives at the path, and its winning record (as the index holds it). */
 export interface StatSource {
@@ -52,7 +54,7 @@ export class Stat {
     this.linkname = symlink ? (record?.linkname ?? null) : null
     this.size = dir ? 0 : symlink ? Buffer.byteLength(this.linkname ?? '') : (record?.blob?.byteLength ?? 0)
     this.blocks = dir ? 0 : (record?.blob?.blockLength ?? 0)
-    const time = new Date(record?.stamp.t ?? 0)
+    const time = new Date(Math.min(record?.stamp.t ?? 0, MAX_DATE_MS))
     this.mtime = time
     this.ctime = time
     this.atime = time

@@ -5,7 +5,8 @@
  */
 import type Hyperdrive from 'hyperdrive'
 import SubEncoder from 'sub-encoder'
-import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordSub, Stamp } from './types.js'
+import { recordPathProblem } from './paths.js'
+import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordOp, RecordSub, Stamp } from './types.js'
 
 /** The reserved metadata key that carries a file's stamp. */
 export const STAMP_KEY = 'multidrive:stamp'
@@ -185,4 +186,37 @@ export function decodeRecord(
     blob: isBlobId(entry.blob) ? entry.blob : null,
     metadata: user
   }
+}
+
+function parseValue(raw: Buffer, warn: Warn, where: string): unknown {
+  try {
+    return JSON.parse(raw.toString('utf-8'))
+  } catch {
+    warn(`${where} does not decode as JSON; treated as empty`)
+    return null
+  }
+}
+
+/**
+ * One `drive.db` node (its raw key and value) as a record op, the same for every reader: null for
+ * keys that are no records (other subs, or paths that are not valid: skipped with a warning). A
+ * node without a value states no record: Hyperbee writes a deletion and a put of null alike.
+ */
+export function decodeNode(
+  drive: DriveKey,
+  seq: number,
+  key: Buffer,
+  value: Buffer | null,
+  warn: Warn
+): RecordOp | null {
+  const at = decodeKey(key)
+  if (at === null) return null
+  const problem = recordPathProblem(at.path)
+  if (problem !== null) {
+    warn(`drive ${drive} has a record at a path that is ${problem}; skipped`)
+    return null
+  }
+  if (value === null) return { op: 'del', sub: at.sub, path: at.path, seq }
+  const parsed = parseValue(value, warn, `drive ${drive} seq ${seq}`)
+  return { op: 'put', record: decodeRecord(drive, at.sub, at.path, seq, parsed, warn) }
 }

@@ -98,11 +98,23 @@ export class Indexer {
 
   /**
    * Resolves once the drive is indexed up to `target` (or past it: a later fork), or once the drive
-   * is removed (there is nothing left to wait for); rejects when the indexer closes.
+   * is removed (there is nothing left to wait for); rejects when the indexer closes or the signal
+   * aborts (the waiter is dropped then: waits never outlive their callers).
    */
-  waitFor(drive: DriveKey, target: Checkpoint): Promise<void> {
+  waitFor(drive: DriveKey, target: Checkpoint, signal?: AbortSignal): Promise<void> {
     if (reached(this.checkpoints.get(drive), target)) return Promise.resolve()
-    return new Promise((resolve, reject) => this.waiters.add({ drive, target, resolve, reject }))
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { drive, target, resolve, reject }
+      this.waiters.add(waiter)
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (this.waiters.delete(waiter)) reject(signal.reason)
+        },
+        { once: true }
+      )
+    })
   }
 
   /** Rejects every waiter: nothing will be indexed any more. */

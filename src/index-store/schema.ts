@@ -9,6 +9,9 @@
  * of drives that share its path.
  */
 import { ROOT_PATH } from '../events/paths.js'
+
+export { depthOf } from '../events/paths.js'
+
 import type {
   Candidate,
   Checkpoint,
@@ -137,13 +140,6 @@ export function parentOf(path: DrivePath): DrivePath {
 
 export function nameOf(path: DrivePath): string {
   return path.slice(path.lastIndexOf('/') + 1)
-}
-
-export function depthOf(path: DrivePath): number {
-  if (path === ROOT_PATH) return 0
-  let depth = 0
-  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) depth++
-  return depth
 }
 
 /** Every proper ancestor of a path, root included. */
