@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import Corestore from 'corestore'
 import { distinctFixture } from './lib/fixtures.js'
-import { type Result, side } from './lib/report.js'
+import { figure, type Result } from './lib/report.js'
 
 const run = promisify(execFile)
 
@@ -32,10 +32,6 @@ async function child(storeDir: string, indexDir: string, drives: number): Promis
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ChildResult
 }
 
-function fixed(value: number) {
-  return { median: value, p99: value, mean: value, n: 1 }
-}
-
 export async function benchMemory(
   dir: string,
   sizes: { small: number; large: number; perDrive: number }
@@ -53,8 +49,8 @@ export async function benchMemory(
     {
       name: 'memory: peak RSS while indexing',
       sizes: { records: records(sizes.large), 'baseline records': records(sizes.small) },
-      baseline: side(`${records(sizes.small).toLocaleString('en-US')} records`, fixed(small.buildRssMB), 'MB'),
-      merged: side(`${records(sizes.large).toLocaleString('en-US')} records`, fixed(large.buildRssMB), 'MB'),
+      baseline: figure(`${records(sizes.small).toLocaleString('en-US')} records`, small.buildRssMB, 'MB'),
+      merged: figure(`${records(sizes.large).toLocaleString('en-US')} records`, large.buildRssMB, 'MB'),
       ratio: growth,
       target: '≤ 300 MB, flat',
       pass: large.buildRssMB <= 300 && growth <= 1.25,
@@ -63,8 +59,8 @@ export async function benchMemory(
     {
       name: 'reopen the index, first stat',
       sizes: { records: records(sizes.large) },
-      baseline: side('rebuild from scratch', fixed(large.buildMs * 1000), 'ms'),
-      merged: side('reopen + first stat', fixed(large.reopenMs * 1000), 'ms'),
+      baseline: figure('rebuild from scratch', large.buildMs, 'ms'),
+      merged: figure('reopen + first stat', large.reopenMs, 'ms'),
       ratio: large.reopenMs / large.buildMs,
       target: '≤ 0.5 s, nothing re-read',
       pass: large.reopenMs <= 500 && large.reread === 0 && large.found,

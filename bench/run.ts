@@ -8,7 +8,7 @@ import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { benchBuild } from './build.js'
 import { benchIncremental } from './incremental.js'
-import { chart, type Result, table, writeReport } from './lib/report.js'
+import { type Chart, chart, notes, type Result, table, writeReport } from './lib/report.js'
 import { benchMemory } from './memory.js'
 import { benchReadFile } from './read-file.js'
 import { benchReaddir } from './readdir.js'
@@ -38,7 +38,7 @@ const SIZES = quick
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'multidrive-bench-'))
   const results: Result[] = []
-  let svg: string | null = null
+  const charts: Chart[] = []
   const step = async (name: string, fn: () => Promise<Result[]>) => {
     if (only && !name.includes(only)) return
     const started = Date.now()
@@ -50,7 +50,11 @@ async function main(): Promise<void> {
   try {
     await step('stat', async () => {
       const { results: out, chart: series } = await benchStat(dir, SIZES.stat)
-      svg = chart('stat latency (median) against the number of drives', series)
+      charts.push({
+        file: 'stat-latency',
+        alt: 'stat latency against the number of drives',
+        svg: chart('stat latency (median) against the number of drives', series)
+      })
       return out
     })
     await step('readFile', () => benchReadFile(dir, SIZES.readFile))
@@ -61,7 +65,7 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
-  console.log(`\n${table(results)}\n`)
+  console.log(`\n${table(results)}\n\n${notes(results).join('\n')}\n`)
   const missed = results.filter((r) => !r.pass)
   console.log(
     missed.length === 0
@@ -79,7 +83,7 @@ async function main(): Promise<void> {
       machine: `${cpus().length} × ${cpu}, Node ${process.version}`,
       results
     },
-    svg,
+    charts,
     quick ? '-quick' : ''
   )
 }
