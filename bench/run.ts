@@ -1,7 +1,9 @@
 /**
  * `npm run bench` (full sizes) and `npm run bench:quick` (small sizes, a smoke run): every
  * benchmark against its baseline measured in the same run. Prints a table and writes
- * bench/results.json, bench/RESULTS.md and bench/stat-latency.svg (quick: `*-quick` files).
+ * bench/results.json, bench/RESULTS.md and the charts bench/stat-latency.svg and
+ * bench/shared-paths.svg (quick: `*-quick` files). `--only=NAME` runs the steps whose name
+ * contains NAME and writes nothing.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -12,6 +14,7 @@ import { type Chart, chart, notes, type Result, table, writeReport } from './lib
 import { benchMemory } from './memory.js'
 import { benchReadFile } from './read-file.js'
 import { benchReaddir } from './readdir.js'
+import { benchSharedPaths } from './shared-paths.js'
 import { benchStat } from './stat.js'
 
 const quick = process.argv.includes('--quick')
@@ -23,6 +26,7 @@ const SIZES = quick
       readFile: { drives: 10, files: 100, reads: 500 },
       readdir: { drives: 10, names: 1000, runs: 5 },
       build: { drives: 10, files: 1000, runs: 1 },
+      shared: { drives: [5, 20], paths: 200, small: 5, large: 20 },
       incremental: { writes: 20 },
       memory: { small: 2, large: 8, perDrive: 2000 }
     }
@@ -31,6 +35,7 @@ const SIZES = quick
       readFile: { drives: 10, files: 1000, reads: 3000 },
       readdir: { drives: 10, names: 10_000, runs: 7 },
       build: { drives: 10, files: 10_000, runs: 2 },
+      shared: { drives: [10, 20, 50, 100, 200], paths: 200, small: 10, large: 100 },
       incremental: { writes: 100 },
       memory: { small: 5, large: 20, perDrive: 50_000 }
     }
@@ -60,6 +65,15 @@ async function main(): Promise<void> {
     await step('readFile', () => benchReadFile(dir, SIZES.readFile))
     await step('readdir', () => benchReaddir(dir, SIZES.readdir))
     await step('build', () => benchBuild(dir, SIZES.build))
+    await step('shared-paths', async () => {
+      const { results: out, chart: series } = await benchSharedPaths(dir, SIZES.shared)
+      charts.push({
+        file: 'shared-paths',
+        alt: 'index build per record against the number of drives sharing paths',
+        svg: chart(`index build, µs per record: D drives writing the same ${SIZES.shared.paths} paths`, series)
+      })
+      return out
+    })
     await step('incremental', () => benchIncremental(dir, SIZES.incremental))
     await step('memory', () => benchMemory(dir, SIZES.memory))
   } finally {
