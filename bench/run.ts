@@ -16,6 +16,7 @@ import { benchReadFile } from './read-file.js'
 import { benchReaddir } from './readdir.js'
 import { benchSharedPaths } from './shared-paths.js'
 import { benchStat } from './stat.js'
+import { benchWrites } from './writes.js'
 
 const quick = process.argv.includes('--quick')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
@@ -27,6 +28,7 @@ const SIZES = quick
       readdir: { drives: 10, names: 1000, runs: 5 },
       build: { drives: 10, files: 1000, runs: 1 },
       shared: { drives: [5, 20], paths: 200, small: 5, large: 20 },
+      writes: { writes: 100, inFlight: 64, runs: 1 },
       incremental: { writes: 20 },
       memory: { small: 2, large: 8, perDrive: 2000 }
     }
@@ -36,6 +38,7 @@ const SIZES = quick
       readdir: { drives: 10, names: 10_000, runs: 7 },
       build: { drives: 10, files: 10_000, runs: 2 },
       shared: { drives: [10, 20, 50, 100, 200], paths: 200, small: 10, large: 100 },
+      writes: { writes: 1000, inFlight: 64, runs: 3 },
       incremental: { writes: 100 },
       memory: { small: 5, large: 20, perDrive: 50_000 }
     }
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
       })
       return out
     })
+    await step('writes', () => benchWrites(dir, SIZES.writes))
     await step('incremental', () => benchIncremental(dir, SIZES.incremental))
     await step('memory', () => benchMemory(dir, SIZES.memory))
   } finally {
