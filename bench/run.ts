@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { benchBuild } from './build.js'
 import { benchIncremental } from './incremental.js'
 import { type Chart, chart, notes, type Result, table, writeReport } from './lib/report.js'
+import { benchManyDrives } from './many-drives.js'
 import { benchMemory } from './memory.js'
 import { benchReadFile } from './read-file.js'
 import { benchReaddir } from './readdir.js'
@@ -29,6 +30,7 @@ const SIZES = quick
       build: { drives: 10, files: 1000, runs: 1 },
       shared: { drives: [5, 20], paths: 200, small: 5, large: 20 },
       writes: { writes: 100, inFlight: 64, runs: 1 },
+      many: { drives: 50, small: 10, files: 20, reads: 500 },
       incremental: { writes: 20 },
       memory: { small: 2, large: 8, perDrive: 2000 }
     }
@@ -39,6 +41,7 @@ const SIZES = quick
       build: { drives: 10, files: 10_000, runs: 2 },
       shared: { drives: [10, 20, 50, 100, 200], paths: 200, small: 10, large: 100 },
       writes: { writes: 1000, inFlight: 64, runs: 3 },
+      many: { drives: 1000, small: 10, files: 100, reads: 5000 },
       incremental: { writes: 100 },
       memory: { small: 5, large: 20, perDrive: 50_000 }
     }
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
       return out
     })
     await step('writes', () => benchWrites(dir, SIZES.writes))
+    await step('many-drives', () => benchManyDrives(dir, SIZES.many))
     await step('incremental', () => benchIncremental(dir, SIZES.incremental))
     await step('memory', () => benchMemory(dir, SIZES.memory))
   } finally {
