@@ -21,6 +21,9 @@ export async function timeDiffs(store: Corestore, n: number, prefix: string): Pr
   return us
 }
 
+/** An index "directory" that stands for the default in-memory index (for a child process's argv). */
+export const IN_MEMORY = ':memory:'
+
 export interface Build {
   /** Microseconds from opening the MultiDrive until every `addDrive` resolved. */
   us: number
@@ -31,11 +34,11 @@ export interface Build {
 
 /**
  * Builds an index of open drives from scratch, the first as the primary: `ready()` then `addDrive`
- * of every drive at once, into an index in directory `index`. The caller closes `multi` (and with
+ * of every drive at once. `index`: a directory, or `IN_MEMORY`. The caller closes `multi` (and with
  * it the drives).
  */
 export async function timeBuild(drives: Hyperdrive[], index: string): Promise<Build> {
-  const multi = new MultiDrive(drives[0] as Hyperdrive, { index })
+  const multi = new MultiDrive(drives[0] as Hyperdrive, index === IN_MEMORY ? {} : { index })
   const openUs = await once(() => multi.ready())
   const indexUs = await once(() => Promise.all(drives.map((d) => multi.addDrive(d))))
   return { us: openUs + indexUs, indexUs, multi }
