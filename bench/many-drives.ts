@@ -2,7 +2,7 @@
  * Many drives: a full build of `drives` drives × `files` files (every path written by three drives
  * in a causal chain, as the stat benchmark's layout) against `small` drives of the same files, per
  * record; merged `stat` at that scale against one Hyperdrive's `entry()`; and what the MultiDrive
- * holds per drive once built: open file descriptors, event listeners on the drives, timers.
+ * holds per drive once built: open file descriptors, event listeners on the drives, timers, heap.
  */
 import { readdirSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
@@ -23,14 +23,13 @@ export interface ManySizes {
   reads: number
 }
 
-/** What the process holds: open file descriptors, timers, listeners on the drives' emitters, memory. */
+/** What the process holds: open file descriptors, timers, listeners on the drives' emitters, heap. */
 interface Held {
   fds: number
   timers: number
   listeners: Map<string, number>
-  /** bytes, after a full GC */
+  /** bytes live after a full GC */
   heap: number
-  rss: number
 }
 
 /** A full GC on demand, so that the heap measured is what is live (the bench runs without --expose-gc). */
@@ -56,8 +55,7 @@ function held(drives: Hyperdrive[]): Held {
     fds: readdirSync('/proc/self/fd').length,
     timers: process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length,
     listeners,
-    heap: process.memoryUsage().heapUsed,
-    rss: process.memoryUsage().rss
+    heap: process.memoryUsage().heapUsed
   }
 }
 
@@ -75,7 +73,6 @@ interface Scale {
   listeners: number
   /** KB */
   heap: number
-  rss: number
   /** The build's listeners per drive by emitter and event, biggest first. */
   byEvent: string
   /** Totals after the build, for the record. */
@@ -118,7 +115,6 @@ async function measure(dir: string, n: number, files: number, reads: number): Pr
     timers: (after.timers - before.timers) / n,
     listeners: total(added) / n,
     heap: (after.heap - before.heap) / n / 1024,
-    rss: (after.rss - before.rss) / n / 1024,
     byEvent: [...added].map(([name, count]) => `${name} ${+(count / n).toFixed(2)}`).join(', ') || 'none',
     after
   }
@@ -133,7 +129,7 @@ export async function benchManyDrives(dir: string, sizes: ManySizes): Promise<Re
   const growth = large.perRecord / small.perRecord
   const statRatio = large.stat.median / large.entry.median
   const per = (s: Scale) =>
-    `with ${s.n} drives: ${+s.fds.toFixed(3)} fds, ${+s.listeners.toFixed(2)} listeners (${s.byEvent}), ${+s.timers.toFixed(3)} timers, ~${Math.round(s.heap)} KB heap and ~${Math.round(s.rss)} KB RSS per drive (after a full GC); ${s.after.fds} fds and ${s.after.timers} timers open in all`
+    `with ${s.n} drives: ${+s.fds.toFixed(3)} fds, ${+s.listeners.toFixed(2)} listeners (${s.byEvent}), ${+s.timers.toFixed(3)} timers, ${Math.round(s.heap)} KB of live heap per drive; ${s.after.fds} fds and ${s.after.timers} timers open in all`
   return [
     {
       name: `build per record, ${n} vs ${sizes.small} drives`,
