@@ -2,10 +2,9 @@
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import Corestore from 'corestore'
-import type Hyperdrive from 'hyperdrive'
-import { MultiDrive } from '../src/index.js'
+import { timeBuild, timeDiffs } from './lib/builds.js'
 import { openDrives, overlapFixture } from './lib/fixtures.js'
-import { once, summarize } from './lib/measure.js'
+import { summarize } from './lib/measure.js'
 import { type Result, side } from './lib/report.js'
 
 export async function benchBuild(
@@ -13,30 +12,14 @@ export async function benchBuild(
   sizes: { drives: number; files: number; runs: number }
 ): Promise<Result[]> {
   const store = new Corestore(join(dir, 'build', 'store'))
-  // Drives open their db core exclusively: each measurement opens (and closes) its own sessions.
   for (const drive of (await overlapFixture(store, sizes.drives, sizes.files)).drives) await drive.close()
   const diffs: number[] = []
   const builds: number[] = []
   for (let run = 0; run < sizes.runs; run++) {
-    const drives = await openDrives(store, sizes.drives)
-    diffs.push(
-      await once(async () => {
-        for (const drive of drives)
-          for await (const _ of drive.diff(0)) {
-          }
-      })
-    )
-    for (const drive of drives) await drive.close()
-
+    diffs.push(await timeDiffs(store, sizes.drives, 'd'))
     const index = join(dir, 'build', `index-${run}`)
-    const sessions = await openDrives(store, sizes.drives)
-    const multi = new MultiDrive(sessions[0] as Hyperdrive, { index })
-    builds.push(
-      await once(async () => {
-        await multi.ready()
-        await Promise.all(sessions.map((d) => multi.addDrive(d)))
-      })
-    )
+    const { us, multi } = await timeBuild(await openDrives(store, sizes.drives, 'd'), index)
+    builds.push(us)
     await multi.close()
     await rm(index, { recursive: true, force: true })
   }

@@ -1,6 +1,7 @@
 /**
- * Benchmark drives, written fast but for real: Hyperdrive entries with multidrive stamps, in
- * batches of 1,000 per append. Files may share one blob (when their content does not matter).
+ * Benchmark drives, written fast but for real: Hyperdrive entries with multidrive stamps (or none,
+ * as plain Hyperdrive writes them), in batches of 1,000 per append. Files may share one blob (when
+ * their content does not matter).
  */
 import type Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
@@ -22,7 +23,8 @@ export async function openDrives(store: Corestore, n: number, prefix = 'd'): Pro
 
 interface Planned {
   path: string
-  stamp: Stamp
+  /** `null`: no stamp, as a plain Hyperdrive writes an entry. */
+  stamp: Stamp | null
 }
 
 /** Appends entries that all point at one blob (`stamps` give each its stamp), 1,000 per batch. */
@@ -30,7 +32,8 @@ async function writeEntries(drive: Hyperdrive, blob: BlobId, planned: Planned[])
   for (let start = 0; start < planned.length; start += BATCH) {
     const batch = drive.batch()
     for (const { path, stamp } of planned.slice(start, start + BATCH)) {
-      const value = { executable: false, linkname: null, blob, metadata: stampMetadata(null, stamp) }
+      const metadata = stamp === null ? null : stampMetadata(null, stamp)
+      const value = { executable: false, linkname: null, blob, metadata }
       await batch.db.put(path, value, { keyEncoding: SUB_ENCODERS.files })
     }
     await batch.flush()
@@ -40,6 +43,20 @@ async function writeEntries(drive: Hyperdrive, blob: BlobId, planned: Planned[])
 /** The seq the next appended block will get (Hyperbee writes its header block first). */
 function nextSeq(drive: Hyperdrive): number {
   return Math.max(1, drive.core.length)
+}
+
+/**
+ * Clocks name seqs the fixture assumed (consecutive, in the order written): checks each drive's
+ * first and last record, so a wrong assumption cannot go unseen.
+ */
+async function assertSeqs(drives: Hyperdrive[], written: { path: string; seq: number }[][]): Promise<void> {
+  for (const [d, list] of written.entries()) {
+    for (const expected of [list[0], list.at(-1)]) {
+      if (expected === undefined) continue
+      const entry = await (drives[d] as Hyperdrive).entry(expected.path)
+      if (entry?.seq !== expected.seq) throw new Error(`fixture: unexpected seq for drive ${d} at ${expected.path}`)
+    }
+  }
 }
 
 export interface OverlapFixture {
@@ -79,15 +96,48 @@ export async function overlapFixture(store: Corestore, n: number, perDrive: numb
     })
     await writeEntries(drive, blobs[d] as BlobId, planned)
   }
-  // The clocks above assumed consecutive seqs: check a few, so a wrong assumption cannot go unseen.
-  for (const [d, list] of own.entries()) {
-    for (const i of [list[0], list.at(-1)]) {
-      if (i === undefined) continue
-      const entry = await (drives[d] as Hyperdrive).entry(paths[i] as string)
-      if (entry?.seq !== seqOf.get(`${d}:${i}`)) throw new Error(`fixture: unexpected seq for drive ${d} path ${i}`)
-    }
-  }
+  await assertSeqs(
+    drives,
+    own.map((list, d) => list.map((i) => ({ path: paths[i] as string, seq: seqOf.get(`${d}:${i}`) ?? 0 })))
+  )
   return { drives, paths }
+}
+
+/** How the drives of a shared-paths fixture stamp their records. */
+export type SharedVariant = 'unstamped' | 'chain'
+
+/**
+ * `n` drives that all write the same `pathCount` paths (`/d{i % 100}/f{i}`), one record each per
+ * path: many peers holding the same tree. `unstamped`: entries as plain Hyperdrive writes them (no
+ * clock), so every record at a path is a concurrent head. `chain`: drive d's record at each path
+ * names drive d-1's record at that path in its clock, so each path has one head (the last drive's).
+ */
+export async function sharedFixture(
+  store: Corestore,
+  n: number,
+  pathCount: number,
+  variant: SharedVariant,
+  prefix: string
+): Promise<Hyperdrive[]> {
+  const drives = await openDrives(store, n, prefix)
+  const paths = Array.from({ length: pathCount }, (_, i) => `/d${i % 100}/f${i}`)
+  const blobs = await Promise.all(drives.map(async (d) => (await d.getBlobs()).put(Buffer.alloc(100, 7))))
+  const base = drives.map(nextSeq)
+  const seqOf = (d: number, i: number) => (base[d] ?? 1) + i
+  for (const [d, drive] of drives.entries()) {
+    const previous = d > 0 ? (drives[d - 1] as Hyperdrive).key.toString('hex') : null
+    const planned = paths.map((path, i) => ({
+      path,
+      stamp:
+        variant === 'unstamped' ? null : { t: T0 + d, clock: previous === null ? {} : { [previous]: seqOf(d - 1, i) } }
+    }))
+    await writeEntries(drive, blobs[d] as BlobId, planned)
+  }
+  await assertSeqs(
+    drives,
+    drives.map((_, d) => paths.map((path, i) => ({ path, seq: seqOf(d, i) })))
+  )
+  return drives
 }
 
 /** Distinct files per drive (`/d{k % 100}/{drive}-{k}`), all sharing one blob. */

@@ -22,13 +22,18 @@ export async function sample(
   warmup = Math.min(100, n)
 ): Promise<Summary> {
   for (let i = 0; i < warmup; i++) await fn(i)
+  return summarize(await timings(n, fn))
+}
+
+/** Microseconds each call of `fn(i)` took, for i in [0, n), one call at a time. */
+export async function timings(n: number, fn: (i: number) => Promise<unknown>): Promise<number[]> {
   const samples: number[] = new Array(n)
   for (let i = 0; i < n; i++) {
     const start = process.hrtime.bigint()
     await fn(i)
     samples[i] = Number(process.hrtime.bigint() - start) / 1000
   }
-  return summarize(samples)
+  return samples
 }
 
 /** Times one whole run of `fn`, in microseconds. */
@@ -36,6 +41,11 @@ export async function once(fn: () => Promise<unknown>): Promise<number> {
   const start = process.hrtime.bigint()
   await fn()
   return Number(process.hrtime.bigint() - start) / 1000
+}
+
+/** Operations per second, for `count` operations that took `us` microseconds. */
+export function perSecond(count: number, us: number): number {
+  return count / (us / 1e6)
 }
 
 /** A deterministic pseudo-random sequence (benchmarks must read the same paths every run). */

@@ -1,12 +1,13 @@
-/** Benchmark results: a table on stdout, and bench/results.json, bench/RESULTS.md, the chart. */
+/** Benchmark results: a table on stdout, and bench/results.json, bench/RESULTS.md, the charts. */
 import { writeFile } from 'node:fs/promises'
 import type { Summary } from './measure.js'
 
 export interface Side {
   label: string
   median: number
+  /** Equal to `median` for a single figure (a rate, a peak, a count). */
   p99: number
-  unit: 'µs' | 'ms' | 'MB'
+  unit: 'µs' | 'ms' | 'MB' | 'writes/s' | 'per drive'
 }
 
 export interface Result {
@@ -26,11 +27,21 @@ export function side(label: string, s: Summary, unit: Side['unit'] = 'µs'): Sid
   return { label, median: s.median * scale, p99: s.p99 * scale, unit }
 }
 
+/** A side that is one figure, not a distribution. */
+export function figure(label: string, value: number, unit: Side['unit']): Side {
+  return { label, median: value, p99: value, unit }
+}
+
 function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x)
   if (x >= 100) return x.toFixed(0)
   if (x >= 10) return x.toFixed(1)
   return x.toFixed(2)
+}
+
+function sideOf(s: Side): string {
+  const values = s.p99 === s.median ? fmt(s.median) : `${fmt(s.median)} / ${fmt(s.p99)}`
+  return `${s.label}: ${values} ${s.unit}`
 }
 
 function sizesOf(r: Result): string {
@@ -45,13 +56,16 @@ export function table(results: Result[]): string {
     '|---|---|---|---|---|---|---|'
   ]
   for (const r of results) {
-    const b = `${r.baseline.label}: ${fmt(r.baseline.median)} / ${fmt(r.baseline.p99)} ${r.baseline.unit}`
-    const m = `${r.merged.label}: ${fmt(r.merged.median)} / ${fmt(r.merged.p99)} ${r.merged.unit}`
     rows.push(
-      `| ${r.name} | ${sizesOf(r)} | ${b} | ${m} | ${fmt(r.ratio)}× | ${r.target} | ${r.pass ? 'met' : 'MISSED'} |`
+      `| ${r.name} | ${sizesOf(r)} | ${sideOf(r.baseline)} | ${sideOf(r.merged)} | ${fmt(r.ratio)}× | ${r.target} | ${r.pass ? 'met' : 'MISSED'} |`
     )
   }
   return rows.join('\n')
+}
+
+/** The results' notes, one Markdown bullet each. */
+export function notes(results: Result[]): string[] {
+  return results.filter((r) => r.note).map((r) => `- **${r.name}**: ${r.note}`)
 }
 
 export interface ChartSeries {
@@ -60,7 +74,15 @@ export interface ChartSeries {
   points: [number, number][]
 }
 
-/** A log-log line chart of read latency against the number of drives, as a standalone SVG. */
+/** A chart for RESULTS.md: written to `{file}{suffix}.svg`. */
+export interface Chart {
+  file: string
+  /** The image's alt text in RESULTS.md. */
+  alt: string
+  svg: string
+}
+
+/** A log-log line chart of a time (µs) against the number of drives, as a standalone SVG. */
 export function chart(title: string, series: ChartSeries[]): string {
   const W = 640
   const H = 400
@@ -108,7 +130,7 @@ export interface Report {
   results: Result[]
 }
 
-export async function writeReport(dir: string, report: Report, svg: string | null, suffix = ''): Promise<void> {
+export async function writeReport(dir: string, report: Report, charts: Chart[], suffix = ''): Promise<void> {
   await writeFile(`${dir}/results${suffix}.json`, `${JSON.stringify(report, null, 2)}\n`)
   const md = [
     `# Benchmark results${suffix ? ' (quick)' : ''}`,
@@ -118,11 +140,11 @@ export async function writeReport(dir: string, report: Report, svg: string | nul
     '',
     table(report.results),
     '',
-    ...report.results.filter((r) => r.note).map((r) => `- **${r.name}**: ${r.note}`),
+    ...notes(report.results),
     '',
-    svg ? `![stat latency against the number of drives](stat-latency${suffix}.svg)` : '',
+    ...charts.flatMap((c) => [`![${c.alt}](${c.file}${suffix}.svg)`, '']),
     ''
   ]
   await writeFile(`${dir}/RESULTS${suffix}.md`, md.join('\n'))
-  if (svg) await writeFile(`${dir}/stat-latency${suffix}.svg`, svg)
+  for (const c of charts) await writeFile(`${dir}/${c.file}${suffix}.svg`, c.svg)
 }
