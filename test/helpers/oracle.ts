@@ -3,7 +3,7 @@
  * It is the oracle of the property tests and the baseline of the benchmarks.
  */
 import type Hyperdrive from 'hyperdrive'
-import { isRecordPath } from '../../src/events/paths.js'
+import { recordPathProblem } from '../../src/events/paths.js'
 import { decodeRecord, RECORD_SUBS, SUB_ENCODERS } from '../../src/events/records.js'
 import type { DriveKey, DrivePath } from '../../src/events/types.js'
 import { type Resolver, resolveRecords } from '../../src/index-store/resolve.js'
@@ -22,7 +22,7 @@ export async function naiveRecords(drives: readonly Hyperdrive[], path: DrivePat
     drives.flatMap((drive) =>
       RECORD_SUBS.map(async (sub) => {
         const node = await drive.db.get(path, { keyEncoding: SUB_ENCODERS[sub] })
-        if (node === null) return
+        if (node === null || node.value === null) return
         const { path: _, ...record } = decodeRecord(keyOf(drive), sub, path, node.seq, node.value, ignore)
         out.push(record)
       })
@@ -56,8 +56,8 @@ export async function naiveView(drives: readonly Hyperdrive[], resolver: Resolve
   for (const drive of drives) {
     for (const sub of RECORD_SUBS) {
       for await (const node of drive.db.createReadStream<string, unknown>({}, { keyEncoding: SUB_ENCODERS[sub] })) {
-        if (!isRecordPath(node.key)) continue
-        const { path, ...record } = decodeRecord(keyOf(drive), sub, node.key, node.seq, node.value, ignore)
+        if (recordPathProblem(node.key) !== null || node.value === null) continue
+        const { path, ...record } = decodeRecord(keyOf(drive), sub, node.key as DrivePath, node.seq, node.value, ignore)
         const list = byPath.get(path) ?? []
         list.push(record)
         byPath.set(path, list)
