@@ -53,6 +53,7 @@ declare module 'hypercore' {
     /** A read-only session frozen at the current length. */
     snapshot(): Hypercore
     get(index: number, opts?: Hypercore.GetOptions): Promise<Buffer | null>
+    append(blocks: Buffer | Buffer[]): Promise<{ length: number; byteLength: number }>
     has(start: number, end?: number): Promise<boolean>
     update(opts?: { wait?: boolean }): Promise<boolean>
     truncate(newLength?: number): Promise<void>

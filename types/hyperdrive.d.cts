@@ -30,6 +30,12 @@ declare module 'hyperdrive' {
 
     interface Blobs {
       readonly core: Hypercore
+      /** Content is appended in blocks of this many bytes. */
+      readonly blockSize: number
+      /** Appends blocks under the blobs' lock; `id` spans them once the stream closes. */
+      createWriteStream(): Writable & { readonly id: BlobId }
+      /** Hyperblobs' own writer lock (mutexify, callback style): private, so possibly absent. */
+      readonly _lock?: (onlocked: (release: () => void) => void) => void
       put(data: Buffer | Uint8Array): Promise<BlobId>
       get(id: BlobId, opts?: { wait?: boolean; timeout?: number; start?: number; end?: number }): Promise<Buffer | null>
       createReadStream(id: BlobId, opts?: { start?: number; end?: number; length?: number }): Readable

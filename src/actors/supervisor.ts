@@ -9,8 +9,8 @@ import type Hyperdrive from 'hyperdrive'
 import mutexify from 'mutexify/promise.js'
 import pLimit from 'p-limit'
 import { type Actor, createActor, fromCallback, fromPromise, waitFor } from 'xstate'
-import type { Warn } from '../events/records.js'
-import type { Checkpoint, DriveKey, IndexEvent } from '../events/types.js'
+import { decodeNode, type RawNode, type Warn } from '../events/records.js'
+import type { Checkpoint, DriveKey, IndexEvent, RecordOp } from '../events/types.js'
 import { type CatchUpOutcome, type DriveActorEvent, type DriveActorState, driveMachine } from './drive-machine.js'
 import { type ReadOutcome, readDrive } from './drive-reader.js'
 
@@ -43,8 +43,25 @@ export interface ActorStats {
 }
 
 interface Supervised {
+  drive: Hyperdrive
   actor: Actor<typeof driveMachine>
   inflight: Promise<ReadOutcome> | null
+  /** One read of the drive at a time, the actor's or an own append's (`appendOwn`). */
+  reading: ReturnType<typeof mutexify>
+  /** Aborts direct reads when the actor stops. */
+  stopped: AbortController
+  /** Own appends under way: their 'append' events do not wake the actor (they index themselves). */
+  quiet: number
+  /** An 'append' came while quiet. */
+  missed: boolean
+  /** Wakes the actor (the watch's CHANGED). */
+  wake: () => void
+}
+
+/** What an own append wrote: the log length before it, and its nodes in order. */
+export interface OwnAppend {
+  from: number
+  nodes: RawNode[]
 }
 
 export class DriveSupervisor {
@@ -66,13 +83,22 @@ export class DriveSupervisor {
   start(key: DriveKey, drive: Hyperdrive): void {
     if (this.stopped) throw new Error('the supervisor is stopped')
     if (this.actors.has(key)) return
-    const entry: Supervised = { actor: undefined as never, inflight: null }
+    const entry: Supervised = {
+      drive,
+      actor: undefined as never,
+      inflight: null,
+      reading: mutexify(),
+      stopped: new AbortController(),
+      quiet: 0,
+      missed: false,
+      wake: () => {}
+    }
     const machine = driveMachine.provide({
       actors: {
         open: fromPromise(() => drive.ready()),
         catchUp: fromPromise<CatchUpOutcome>(async ({ signal }) => {
           this.stuck.delete(key)
-          const run = this.catchUp(drive, key, signal)
+          const run = this.catchUp(entry, key, signal)
           entry.inflight = run
           let outcome: ReadOutcome
           try {
@@ -95,7 +121,11 @@ export class DriveSupervisor {
         }),
         watch: fromCallback<DriveActorEvent>(({ sendBack }) => {
           const core = drive.core
-          const changed = () => sendBack({ type: 'CHANGED' })
+          entry.wake = () => sendBack({ type: 'CHANGED' })
+          const changed = () => {
+            if (entry.quiet > 0) entry.missed = true
+            else entry.wake()
+          }
           const truncated = () => sendBack({ type: 'TRUNCATED' })
           const peerAdd = () => sendBack({ type: 'PEER_ADD' })
           const closed = () => sendBack({ type: 'DRIVE_CLOSED' })
@@ -151,6 +181,7 @@ export class DriveSupervisor {
     if (!entry) return
     this.actors.delete(key)
     this.stuck.delete(key)
+    entry.stopped.abort()
     entry.actor.stop()
     await entry.inflight?.catch(() => {})
   }
@@ -174,16 +205,62 @@ export class DriveSupervisor {
     await readDrive({ drive, key, from: null, to, submit, warn: () => {}, patient: true })
   }
 
-  private catchUp(drive: Hyperdrive, key: DriveKey, signal: AbortSignal): Promise<ReadOutcome> {
+  /**
+   * Runs an append of ours to a drive and indexes it at once, without its actor: the appended
+   * nodes are handed on as they were written (decoded as any reader decodes them) when the index
+   * stands exactly where the append started; otherwise what the index lacks is read from the log.
+   * Serialised with the actor's reads; the append's own 'append' event does not wake the actor.
+   */
+  async appendOwn(key: DriveKey, append: () => Promise<OwnAppend>): Promise<void> {
+    const entry = this.actors.get(key)
+    if (entry === undefined) throw new Error(`no actor for drive ${key}`)
+    entry.quiet++
+    const release = await entry.reading()
+    try {
+      const { from, nodes } = await append()
+      const core = entry.drive.core
+      const checkpoint = this.options.checkpoint(key)
+      const to = from + nodes.length
+      if (checkpoint !== null && checkpoint.version === from && checkpoint.fork === core.fork && core.length >= to) {
+        const ops: RecordOp[] = []
+        for (const [i, node] of nodes.entries()) {
+          const op = decodeNode(key, from + i, node.key, node.value, this.options.warn)
+          if (op !== null) ops.push(op)
+        }
+        await this.options.submit({ type: 'records', drive: key, ops, checkpoint: { version: to, fork: core.fork } })
+      } else {
+        await this.read(entry, key, entry.stopped.signal, { gated: false })
+      }
+    } finally {
+      release()
+      entry.quiet--
+      // Someone else appended meanwhile: the actor reads it.
+      if (entry.quiet === 0 && entry.missed) {
+        entry.missed = false
+        if (entry.drive.core.length > (this.options.checkpoint(key)?.version ?? 0)) entry.wake()
+      }
+    }
+  }
+
+  private async catchUp(entry: Supervised, key: DriveKey, signal: AbortSignal): Promise<ReadOutcome> {
+    const release = await entry.reading()
+    try {
+      return await this.read(entry, key, signal, { gated: true })
+    } finally {
+      release()
+    }
+  }
+
+  private read(entry: Supervised, key: DriveKey, signal: AbortSignal, { gated }: { gated: boolean }) {
     return readDrive({
-      drive,
+      drive: entry.drive,
       key,
       from: this.options.checkpoint(key),
       submit: this.options.submit,
       warn: this.options.warn,
       signal,
       rescanLock: this.rescanLock,
-      gate: this.gate,
+      gate: gated ? this.gate : undefined,
       batchSize: this.options.batchSize,
       onRead: (nodes) => this.nodesRead.set(key, (this.nodesRead.get(key) ?? 0) + nodes)
     })

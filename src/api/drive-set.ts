@@ -5,7 +5,7 @@
 import * as id from 'hypercore-id-encoding'
 import type Hyperdrive from 'hyperdrive'
 import type { DriveActorState } from '../actors/drive-machine.js'
-import type { DriveSupervisor } from '../actors/supervisor.js'
+import type { DriveSupervisor, OwnAppend } from '../actors/supervisor.js'
 import type { Checkpoint, DriveKey } from '../events/types.js'
 import type { Indexer } from '../index-store/indexer.js'
 import { MultiDriveError } from './errors.js'
@@ -179,8 +179,14 @@ export class DriveSet {
     try {
       await Promise.race([indexed, settled])
     } finally {
-      done.abort()
+      done.abort(SETTLED)
     }
+  }
+
+  /** Runs an append of ours to an added drive and resolves once the index shows it. */
+  async appendOwn(drive: Hyperdrive, append: () => Promise<OwnAppend>): Promise<void> {
+    await this.options.supervisor.appendOwn(keyOf(drive), append)
+    await this.indexed(drive)
   }
 
   /** Resolves once every added drive is indexed up to its current length. */
@@ -202,6 +208,9 @@ export class DriveSet {
     else this.elected = this.list.find((drive) => drive.writable) ?? null
   }
 }
+
+/** Why the losing wait of a race is aborted (one value: an abort without a reason builds a DOMException). */
+const SETTLED = new Error('settled')
 
 function target(drive: Hyperdrive): Checkpoint {
   return { version: drive.core.length, fork: drive.core.fork }

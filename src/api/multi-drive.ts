@@ -126,7 +126,11 @@ export class MultiDrive extends ReadyResource {
   }
 
   private async closeAll(): Promise<void> {
-    const written = this.opened && this.closing === null ? this.files.flushAll() : Promise.resolve()
+    // Open files are written back, then the writes under way finish and the queued ones are cancelled.
+    const written =
+      this.opened && this.closing === null
+        ? this.files.flushAll().finally(() => this.writes.close())
+        : Promise.resolve()
     const flushed = await written.then(
       () => null,
       (err: unknown) => err

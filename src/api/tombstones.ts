@@ -31,7 +31,7 @@ export class Tombstones {
    * live version of the path is copied into the writer so that it wins again.
    */
   async set(path: DrivePath, active: boolean): Promise<void> {
-    await this.writes.exclusive(async (writer) => {
+    await this.writes.custom(path, async (writer) => {
       if (active) return this.writes.tombstone(writer, path, { keepOwnCopy: true })
       const writerKey = keyOf(writer)
       const records = await this.view.recordsAt(path)
@@ -44,19 +44,19 @@ export class Tombstones {
         ).record
         if (live !== null) return this.writes.copy(writer, path, live)
       }
-      if (others.length === records.length) return
-      await this.writes.dropRecords(writer, 'tombstones', [path])
+      return others.length === records.length ? [] : this.writes.dropRecords([path], 'tombstones')
     })
   }
 
   /** Removes the writer's own tombstones at the path and at each of its parents. */
   async erase(path: DrivePath): Promise<void> {
-    await this.writes.exclusive(async (writer) => {
+    // Writes at its parents touch this path too: none of them shares its group.
+    await this.writes.custom(path, async (writer) => {
       const writerKey = keyOf(writer)
       const paths = [path, ...ancestorsOf(path).filter((a) => a !== ROOT_PATH)]
       const all = await this.view.recordsAtEach(paths)
       const erased = paths.filter((_, i) => (all[i] ?? []).some((r) => r.drive === writerKey && r.sub === 'tombstones'))
-      if (erased.length > 0) await this.writes.dropRecords(writer, 'tombstones', erased)
+      return this.writes.dropRecords(erased, 'tombstones')
     })
   }
 }

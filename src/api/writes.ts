@@ -1,22 +1,25 @@
 /**
- * Writes into the writer drive. Each write runs under the write lock (its stamp is computed from
- * a view no concurrent write of ours changes), is ONE `drive.batch()` append (the new record plus
- * the removal of the writer's own older records at the path), and resolves once the index shows it.
+ * Writes into the writer drive, group-committed: every write queued while the previous group was
+ * being written joins the next group, which is ONE append of blobs, ONE `drive.batch()` append of
+ * records and ONE index commit; each write resolves once the index shows it. A write decides its
+ * records (checks, stamps, the removal of the writer's own older records at its path) against the
+ * index as the previous groups left it. Writes whose paths touch (the same path, or one above the
+ * other) never share a group, so every decision sees the writes before it: a later write to a
+ * path dominates an earlier one.
  */
 import type Hyperdrive from 'hyperdrive'
-import mutexify from 'mutexify/promise.js'
+import type { OwnAppend } from '../actors/supervisor.js'
+import { ROOT_PATH } from '../events/paths.js'
 import {
-  type DriveBatch,
-  deleteRecord,
+  deletionNode,
   type FileFields,
-  putDirMarker,
-  putFile,
-  putFileEntry,
-  putSymlink,
-  putTombstone,
-  STAMP_KEY
+  fileNode,
+  markerNode,
+  type RawNode,
+  STAMP_KEY,
+  symlinkNode
 } from '../events/records.js'
-import type { Clock, DrivePath, RecordSub, Stamp } from '../events/types.js'
+import type { BlobId, Clock, DrivePath, RecordSub, Stamp } from '../events/types.js'
 import { candidateRecords } from '../index-store/resolve.js'
 import { ancestorsOf, type StoredRecord } from '../index-store/schema.js'
 import type { IndexView } from '../index-store/view.js'
@@ -32,6 +35,32 @@ export interface PutOptions {
   metadata?: Record<string, unknown> | null
 }
 
+/** The largest file multidrive writes (content is held in memory while it is written). */
+export const MAX_FILE_BYTES = 2 ** 31 - 1
+/** Nodes go into the db as the bytes records.ts made of them. */
+const BINARY = { keyEncoding: 'binary', valueEncoding: 'binary' }
+/** A group holds at most this many writes, or this many bytes of content, whichever comes first. */
+const GROUP_WRITES = 256
+const GROUP_BYTES = 16 * 1024 * 1024
+
+/** One record (or removal) a write puts into the writer's log. */
+export type LogWrite =
+  | { type: 'file'; path: DrivePath; content: Uint8Array; fields: FileFields; stamp: Stamp }
+  | { type: 'entry'; path: DrivePath; blob: BlobId | null; fields: FileFields; stamp: Stamp }
+  | { type: 'symlink'; path: DrivePath; target: string; metadata: Record<string, unknown> | null; stamp: Stamp }
+  | { type: 'tombstone'; path: DrivePath; stamp: Stamp }
+  | { type: 'dir'; path: DrivePath; stamp: Stamp }
+  | { type: 'delete'; path: DrivePath; sub: RecordSub }
+
+/** A write waiting for its group: what it touches, and how it decides its records. */
+interface Queued {
+  paths: DrivePath[]
+  bytes: number
+  decide: (writer: Hyperdrive) => Promise<LogWrite[]>
+  resolve: () => void
+  reject: (err: unknown) => void
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false
   const proto = Object.getPrototypeOf(value)
@@ -43,17 +72,93 @@ function copyableMetadata(metadata: unknown): Record<string, unknown> | null {
   return isPlainObject(metadata) ? metadata : null
 }
 
-/** The user's metadata for a write: a plain object without our reserved key, or null. */
-function userMetadata(metadata: unknown): Record<string, unknown> | null {
+/** The user's metadata for a write: a plain object of JSON without our reserved key, or null. */
+export function userMetadata(metadata: unknown): Record<string, unknown> | null {
   if (metadata === undefined || metadata === null) return null
   if (!isPlainObject(metadata)) throw MultiDriveError.EINVAL('metadata must be a plain object')
   if (STAMP_KEY in metadata) throw MultiDriveError.EINVAL(`metadata key '${STAMP_KEY}' is reserved`)
+  try {
+    JSON.stringify(metadata)
+  } catch (err) {
+    throw MultiDriveError.EINVAL('metadata must serialise to JSON', undefined, err)
+  }
   return metadata
 }
 
 /** The fields of a record being copied into the writer. */
 function fieldsOf(record: StoredRecord, metadata = copyableMetadata(record.metadata)): FileFields {
   return { executable: record.executable === true, metadata }
+}
+
+/** Whether two paths touch: the same, or one under the other. */
+function touches(a: DrivePath, b: DrivePath): boolean {
+  if (a === b || a === ROOT_PATH || b === ROOT_PATH) return true
+  return a.startsWith(`${b}/`) || b.startsWith(`${a}/`)
+}
+
+/** Blob ids for contents appended as consecutive blocks from `blockOffset` / `byteOffset`. */
+function blobIds(
+  contents: readonly Uint8Array[],
+  blockSize: number,
+  blockOffset: number,
+  byteOffset: number
+): BlobId[] {
+  return contents.map((content) => {
+    const blockLength = Math.ceil(content.byteLength / blockSize)
+    const id = { blockOffset, blockLength, byteOffset, byteLength: content.byteLength }
+    blockOffset += blockLength
+    byteOffset += content.byteLength
+    return id
+  })
+}
+
+/**
+ * Appends file contents to the writer's blobs as one append, and returns each file's blob id as
+ * Hyperblobs would. Under the blobs' lock, which Hyperblobs' own writers take (a plain `drive.put`
+ * on the same drive): offsets computed and appended with no other writer in between. Hyperblobs
+ * keeps that lock private; without it, a write stream (which takes it) does the same, slower.
+ */
+async function writeBlobs(writer: Hyperdrive, contents: readonly Uint8Array[]): Promise<BlobId[]> {
+  if (contents.length === 0) return []
+  const blobs = writer.blobs ?? (await writer.getBlobs())
+  const { blockSize, core } = blobs
+  const blocks = contents.flatMap((content) => {
+    const out: Buffer[] = []
+    for (let at = 0; at < content.byteLength; at += blockSize) {
+      out.push(Buffer.from(content.buffer, content.byteOffset + at, Math.min(blockSize, content.byteLength - at)))
+    }
+    return out
+  })
+  if (typeof blobs._lock === 'function') {
+    const lock = blobs._lock
+    const release = await new Promise<() => void>((resolve) => lock(resolve))
+    try {
+      const ids = blobIds(contents, blockSize, core.length, core.byteLength)
+      if (blocks.length > 0) await core.append(blocks)
+      return ids
+    } finally {
+      release()
+    }
+  }
+  const stream = blobs.createWriteStream()
+  const closed = new Promise<void>((resolve, reject) => {
+    stream.once('close', resolve)
+    stream.once('error', reject)
+  })
+  for (const block of blocks) stream.write(block)
+  stream.end()
+  await closed
+  return blobIds(contents, blockSize, stream.id.blockOffset, stream.id.byteOffset)
+}
+
+/** The node a write's record (or removal) is, with its blob once its content is in the blobs. */
+function nodeOf(op: LogWrite, blob: BlobId | null): RawNode {
+  if (op.type === 'file') return fileNode(op.path, blob, op.fields, op.stamp)
+  if (op.type === 'entry') return fileNode(op.path, op.blob, op.fields, op.stamp)
+  if (op.type === 'symlink') return symlinkNode(op.path, op.target, op.metadata, op.stamp)
+  if (op.type === 'tombstone') return markerNode('tombstones', op.path, op.stamp)
+  if (op.type === 'dir') return markerNode('dirs', op.path, op.stamp)
+  return deletionNode(op.sub, op.path)
 }
 
 export interface WritesOptions {
@@ -69,7 +174,10 @@ export class Writes {
   private readonly drives: DriveSet
   private readonly content: Content
   private readonly now: () => number
-  private readonly writeLock = mutexify()
+  private readonly queue: Queued[] = []
+  /** The group being written, if any. */
+  private committing: Promise<void> | null = null
+  private closed = false
 
   constructor({ view, drives, content, now }: WritesOptions) {
     this.view = view
@@ -92,69 +200,59 @@ export class Writes {
     this.assertParents(path)
   }
 
-  /** Runs a write exclusively, with the writer as it is once the lock is held. */
-  async exclusive<T>(fn: (writer: Hyperdrive) => Promise<T>): Promise<T> {
-    this.requireWriter()
-    const release = await this.writeLock()
-    try {
-      // The writer may have been removed while this write waited for the lock.
-      return await fn(this.requireWriter())
-    } finally {
-      release()
-    }
-  }
-
   /** Writes a file (EISDIR over a directory, ENOTDIR under a file). */
-  async put(path: DrivePath, data: Uint8Array, opts: PutOptions = {}): Promise<void> {
+  put(path: DrivePath, data: Uint8Array, opts: PutOptions = {}): Promise<void> {
     const fields = { executable: opts.executable, metadata: userMetadata(opts.metadata) }
-    await this.exclusive(async (writer) => {
+    if (data.byteLength > MAX_FILE_BYTES)
+      throw MultiDriveError.EINVAL(`files are at most ${MAX_FILE_BYTES} bytes`, path)
+    return this.enqueue([path], data.byteLength, async (writer) => {
       this.assertFileSlot(path)
-      await this.writeRecord(writer, path, 'files', (batch, stamp) => putFile(batch, path, data, fields, stamp))
+      return this.record(writer, path, 'files', (stamp) => ({ type: 'file', path, content: data, fields, stamp }))
     })
   }
 
-  async symlink(path: DrivePath, target: string): Promise<void> {
+  symlink(path: DrivePath, target: string): Promise<void> {
     if (typeof target !== 'string' || target.includes('\0'))
       throw MultiDriveError.EINVAL('invalid symlink target', path)
-    await this.exclusive(async (writer) => {
+    return this.enqueue([path], 0, async (writer) => {
       this.assertFileSlot(path)
-      await this.writeRecord(writer, path, 'files', (batch, stamp) => putSymlink(batch, path, target, null, stamp))
+      return this.record(writer, path, 'files', (stamp) => ({ type: 'symlink', path, target, metadata: null, stamp }))
     })
   }
 
   /** A tombstone for whatever wins the path (no-op when nothing live is there). */
-  async del(path: DrivePath): Promise<void> {
-    await this.exclusive(async (writer) => {
+  del(path: DrivePath): Promise<void> {
+    return this.enqueue([path], 0, async (writer) => {
       const { record } = await this.view.resolve(path)
-      if (record === null || record.kind === 'tombstone') return
-      await this.tombstone(writer, path)
+      if (record === null || record.kind === 'tombstone') return []
+      return this.tombstone(writer, path)
     })
   }
 
   /** Like `fs.unlink`: ENOENT if no file is there, EISDIR for a directory. */
-  async unlink(path: DrivePath): Promise<void> {
-    await this.exclusive(async (writer) => {
+  unlink(path: DrivePath): Promise<void> {
+    return this.enqueue([path], 0, async (writer) => {
       const node = this.view.lookup(path)
       if (node.type === 'missing') throw MultiDriveError.ENOENT(path)
       if (node.type === 'dir') throw MultiDriveError.EISDIR(path)
-      await this.tombstone(writer, path)
+      return this.tombstone(writer, path)
     })
   }
 
   /** A directory marker; EEXIST if something lives there, unless `recursive` and it is a directory. */
-  async mkdir(path: DrivePath, { recursive = false }: { recursive?: boolean } = {}): Promise<void> {
-    await this.exclusive(async (writer) => {
+  mkdir(path: DrivePath, { recursive = false }: { recursive?: boolean } = {}): Promise<void> {
+    return this.enqueue([path], 0, async (writer) => {
       const node = this.view.lookup(path)
-      if (node.type === 'dir' && recursive) return
+      if (node.type === 'dir' && recursive) return []
       if (node.type !== 'missing') throw MultiDriveError.EEXIST(path)
       this.assertParents(path)
-      await this.writeRecord(writer, path, 'dirs', (batch, stamp) => putDirMarker(batch, path, stamp))
+      return this.record(writer, path, 'dirs', (stamp) => ({ type: 'dir', path, stamp }))
     })
   }
 
   /** Removes a directory: ENOTEMPTY unless empty or `recursive` (tombstones everything under it). */
-  async rmdir(path: DrivePath, { recursive = false }: { recursive?: boolean } = {}): Promise<void> {
-    await this.exclusive(async (writer) => {
+  rmdir(path: DrivePath, { recursive = false }: { recursive?: boolean } = {}): Promise<void> {
+    return this.enqueue([path], 0, async (writer) => {
       const node = this.view.lookup(path)
       if (node.type === 'missing') throw MultiDriveError.ENOENT(path)
       if (node.type !== 'dir') throw MultiDriveError.ENOTDIR(path)
@@ -162,50 +260,64 @@ export class Writes {
       const doomed: DrivePath[] = []
       for await (const [under, n] of this.view.nodesUnder(path)) if (n.record !== null) doomed.push(under)
       if (node.record !== null) doomed.push(path)
-      if (doomed.length === 0) return
       const all = await this.view.recordsAtEach(doomed)
-      await this.append(writer, async (batch) => {
-        for (const [i, target] of doomed.entries()) {
-          const records = all[i] ?? []
-          await putTombstone(batch, target, this.stampFor(records))
-          await this.dropOwn(batch, writer, target, records, 'tombstones')
-        }
-      })
+      return doomed.flatMap((target, i) =>
+        this.replacing(writer, target, 'tombstones', all[i] ?? [], (stamp) => ({
+          type: 'tombstone',
+          path: target,
+          stamp
+        }))
+      )
     })
   }
 
+  /**
+   * Runs a write on `path` that decides its records with the helpers below (tombstones.ts uses it
+   * for the seed's tombstone API).
+   */
+  custom(path: DrivePath, decide: (writer: Hyperdrive) => Promise<LogWrite[]>): Promise<void> {
+    return this.enqueue([path], 0, decide)
+  }
+
   /** A tombstone in the writer; `keepOwnCopy` leaves the writer's own file under it (undoable). */
-  tombstone(writer: Hyperdrive, path: DrivePath, { keepOwnCopy = false } = {}): Promise<void> {
-    return this.writeRecord(writer, path, 'tombstones', (batch, stamp) => putTombstone(batch, path, stamp), {
+  tombstone(writer: Hyperdrive, path: DrivePath, { keepOwnCopy = false } = {}): Promise<LogWrite[]> {
+    return this.record(writer, path, 'tombstones', (stamp) => ({ type: 'tombstone', path, stamp }), {
       replace: !keepOwnCopy
     })
   }
 
   /** Copies a record (content included) into the writer with a stamp that dominates the path. */
-  async copy(writer: Hyperdrive, path: DrivePath, record: StoredRecord): Promise<void> {
-    if (record.kind === 'dir') {
-      return this.writeRecord(writer, path, 'dirs', (batch, stamp) => putDirMarker(batch, path, stamp))
-    }
+  async copy(writer: Hyperdrive, path: DrivePath, record: StoredRecord): Promise<LogWrite[]> {
+    if (record.kind === 'dir') return this.record(writer, path, 'dirs', (stamp) => ({ type: 'dir', path, stamp }))
     const fields = fieldsOf(record)
     if (record.kind === 'symlink') {
       const target = record.linkname ?? ''
-      return this.writeRecord(writer, path, 'files', (batch, stamp) =>
-        putSymlink(batch, path, target, fields.metadata, stamp)
-      )
+      return this.record(writer, path, 'files', (stamp) => ({
+        type: 'symlink',
+        path,
+        target,
+        metadata: fields.metadata,
+        stamp
+      }))
     }
     const content = await this.content.read(record)
-    return this.writeRecord(writer, path, 'files', (batch, stamp) => putFile(batch, path, content, fields, stamp))
+    return this.record(writer, path, 'files', (stamp) => ({ type: 'file', path, content, fields, stamp }))
+  }
+
+  /** Removes the writer's own records of one sub at each path. */
+  dropRecords(paths: readonly DrivePath[], sub: RecordSub): LogWrite[] {
+    return paths.map((path) => ({ type: 'delete', path, sub }))
   }
 
   /**
    * Rewrites the winning file's metadata. Copy-on-write: a file owned by another drive is copied
    * into the writer with the new metadata; the writer's own blob is reused.
    */
-  async updateMetadata(
+  updateMetadata(
     path: DrivePath,
     update: (metadata: Record<string, unknown>) => Record<string, unknown>
   ): Promise<void> {
-    await this.exclusive(async (writer) => {
+    return this.enqueue([path], 0, async (writer) => {
       const node = this.view.lookup(path)
       if (node.type === 'missing') throw MultiDriveError.ENOENT(path)
       if (node.type === 'dir') throw MultiDriveError.EISDIR(path)
@@ -213,23 +325,29 @@ export class Writes {
       const fields = fieldsOf(winner, userMetadata(update(copyableMetadata(winner.metadata) ?? {})))
       if (winner.kind === 'symlink') {
         const target = winner.linkname ?? ''
-        return this.writeRecord(writer, path, 'files', (batch, stamp) =>
-          putSymlink(batch, path, target, fields.metadata, stamp)
-        )
+        return this.record(writer, path, 'files', (stamp) => ({
+          type: 'symlink',
+          path,
+          target,
+          metadata: fields.metadata,
+          stamp
+        }))
       }
       if (winner.drive === keyOf(writer)) {
         const blob = winner.blob ?? null
-        return this.writeRecord(writer, path, 'files', (batch, stamp) => putFileEntry(batch, path, blob, fields, stamp))
+        return this.record(writer, path, 'files', (stamp) => ({ type: 'entry', path, blob, fields, stamp }))
       }
       const content = await this.content.read(winner)
-      await this.writeRecord(writer, path, 'files', (batch, stamp) => putFile(batch, path, content, fields, stamp))
+      return this.record(writer, path, 'files', (stamp) => ({ type: 'file', path, content, fields, stamp }))
     })
   }
 
   /** Truncates (or zero-extends) a file; files of other drives are copied (copy-on-write). */
-  async truncate(path: DrivePath, len: number): Promise<void> {
-    if (!Number.isSafeInteger(len) || len < 0) throw MultiDriveError.EINVAL(`invalid length: ${len}`)
-    await this.exclusive(async (writer) => {
+  truncate(path: DrivePath, len: number): Promise<void> {
+    if (!Number.isSafeInteger(len) || len < 0 || len > MAX_FILE_BYTES) {
+      throw MultiDriveError.EINVAL(`invalid length: ${len} (files are at most ${MAX_FILE_BYTES} bytes)`)
+    }
+    return this.enqueue([path], len, async (writer) => {
       const { path: p, node } = follow(this.view, path)
       if (node.type === 'missing') throw MultiDriveError.ENOENT(p)
       if (node.type === 'dir') throw MultiDriveError.EISDIR(p)
@@ -237,7 +355,7 @@ export class Writes {
       const out = Buffer.alloc(len)
       content.copy(out, 0, 0, Math.min(len, content.length))
       const fields = fieldsOf(node.record)
-      await this.writeRecord(writer, p, 'files', (batch, stamp) => putFile(batch, p, out, fields, stamp))
+      return this.record(writer, p, 'files', (stamp) => ({ type: 'file', path: p, content: out, fields, stamp }))
     })
   }
 
@@ -257,11 +375,133 @@ export class Writes {
     }
   }
 
-  /** Deletes the writer's own records of one sub at each path, in one append. */
-  async dropRecords(writer: Hyperdrive, sub: RecordSub, paths: readonly DrivePath[]): Promise<void> {
-    await this.append(writer, async (batch) => {
-      for (const path of paths) await deleteRecord(batch, sub, path)
+  /**
+   * Stops taking writes: what is queued rejects with ECLOSED, the group being written finishes
+   * (it holds the writer's batch: cutting it short would leave it half done).
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const write of this.queue.splice(0)) write.reject(MultiDriveError.ECLOSED())
+    await this.committing
+  }
+
+  private enqueue(paths: DrivePath[], bytes: number, decide: Queued['decide']): Promise<void> {
+    if (this.closed) return Promise.reject(MultiDriveError.ECLOSED())
+    try {
+      this.requireWriter()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ paths, bytes, decide, resolve, reject })
+      this.committing ??= this.drain()
     })
+  }
+
+  /** Commits groups until the queue is empty. */
+  private async drain(): Promise<void> {
+    // Let the writes of the current turn join the first group.
+    await Promise.resolve()
+    try {
+      while (this.queue.length > 0) await this.commit(this.takeGroup())
+    } finally {
+      this.committing = null
+    }
+  }
+
+  /** The longest run at the front of the queue whose writes touch no path another one touches. */
+  private takeGroup(): Queued[] {
+    const group: Queued[] = []
+    const paths: DrivePath[] = []
+    let bytes = 0
+    while (this.queue.length > 0 && group.length < GROUP_WRITES) {
+      const next = this.queue[0] as Queued
+      if (next.paths.some((p) => paths.some((q) => touches(p, q)))) break
+      if (group.length > 0 && bytes + next.bytes > GROUP_BYTES) break
+      this.queue.shift()
+      group.push(next)
+      paths.push(...next.paths)
+      bytes += next.bytes
+    }
+    return group
+  }
+
+  /** Decides every write of a group, appends them all at once, and resolves them once indexed. */
+  private async commit(group: Queued[]): Promise<void> {
+    const writer = this.drives.writer
+    if (writer === null) {
+      for (const write of group) write.reject(MultiDriveError.EROFS())
+      return
+    }
+    const decided = await Promise.allSettled(group.map((write) => write.decide(writer)))
+    const accepted: { write: Queued; ops: LogWrite[] }[] = []
+    decided.forEach((outcome, i) => {
+      const write = group[i] as Queued
+      if (outcome.status === 'rejected') write.reject(outcome.reason)
+      else accepted.push({ write, ops: outcome.value })
+    })
+    const ops = accepted.flatMap((a) => a.ops)
+    try {
+      if (ops.length > 0) await this.drives.appendOwn(writer, () => this.append(writer, ops))
+      for (const { write } of accepted) write.resolve()
+    } catch (err) {
+      for (const { write } of accepted) write.reject(err)
+    }
+  }
+
+  /** Content first (one blobs append), then every record in ONE batch append of the drive's db. */
+  private async append(writer: Hyperdrive, ops: LogWrite[]): Promise<OwnAppend> {
+    const files = ops.filter((op): op is Extract<LogWrite, { type: 'file' }> => op.type === 'file')
+    const blobs = await writeBlobs(
+      writer,
+      files.map((op) => op.content)
+    )
+    const blobOf = new Map<LogWrite, BlobId>(files.map((op, i) => [op, blobs[i] as BlobId]))
+    const nodes = ops.map((op) => nodeOf(op, blobOf.get(op) ?? null))
+    const batch = writer.db.batch()
+    try {
+      for (const { key, value } of nodes) {
+        if (value === null) await batch.del(key, BINARY)
+        else await batch.put(key, value, BINARY)
+      }
+      // The batch holds the db's lock: nothing else lands between this length and our nodes.
+      const from = writer.core.length
+      await batch.flush()
+      return { from, nodes }
+    } catch (err) {
+      // A batch left open keeps the db's lock: every later write to the drive would wait forever.
+      await batch.close().catch(() => {})
+      throw err
+    }
+  }
+
+  /** The records of one write at a path: the new record, then (unless kept) the writer's own older ones go. */
+  private async record(
+    writer: Hyperdrive,
+    path: DrivePath,
+    sub: RecordSub,
+    make: (stamp: Stamp) => LogWrite,
+    { replace = true }: { replace?: boolean } = {}
+  ): Promise<LogWrite[]> {
+    const records = await this.view.recordsAt(path)
+    if (!replace) return [make(this.stampFor(records))]
+    return this.replacing(writer, path, sub, records, make)
+  }
+
+  /**
+   * The new record, then the deletion of the writer's own records at `path` in other subs (after
+   * the new one, so an index reading the log half-way still sees the writer's newest statement).
+   */
+  private replacing(
+    writer: Hyperdrive,
+    path: DrivePath,
+    sub: RecordSub,
+    records: readonly StoredRecord[],
+    make: (stamp: Stamp) => LogWrite
+  ): LogWrite[] {
+    const writerKey = keyOf(writer)
+    const own = records.filter((r) => r.drive === writerKey && r.sub !== sub)
+    return [make(this.stampFor(records)), ...own.map((r): LogWrite => ({ type: 'delete', path, sub: r.sub }))]
   }
 
   /** The stamp for a new record at a path: now, and the seq of every drive's record there. */
@@ -278,47 +518,5 @@ export class Writes {
       const node = this.view.lookup(ancestor)
       if (node.type === 'file' || node.type === 'symlink') throw MultiDriveError.ENOTDIR(ancestor)
     }
-  }
-
-  /** Builds a batch of the writer's, appends it (ONE append) and resolves once the index shows it. */
-  private async append(writer: Hyperdrive, build: (batch: DriveBatch) => Promise<void>): Promise<void> {
-    const batch = writer.batch()
-    await build(batch)
-    await batch.flush()
-    await this.drives.indexed(writer)
-  }
-
-  /**
-   * Deletes the writer's own records at `path` in subs other than `kept`. Called after the new
-   * record is in the batch, so an index reading the log half-way still sees the writer's newest
-   * statement.
-   */
-  private async dropOwn(
-    batch: DriveBatch,
-    writer: Hyperdrive,
-    path: DrivePath,
-    records: readonly StoredRecord[],
-    kept: RecordSub
-  ): Promise<void> {
-    const writerKey = keyOf(writer)
-    for (const r of records) if (r.drive === writerKey && r.sub !== kept) await deleteRecord(batch, r.sub, path)
-  }
-
-  /**
-   * Writes one record for `path` into the writer in ONE append: `write` adds the record to the
-   * batch, then (unless `replace` is false) the writer's own records of the other subs go.
-   */
-  private async writeRecord(
-    writer: Hyperdrive,
-    path: DrivePath,
-    sub: RecordSub,
-    write: (batch: DriveBatch, stamp: Stamp) => Promise<void>,
-    { replace = true }: { replace?: boolean } = {}
-  ): Promise<void> {
-    const records = await this.view.recordsAt(path)
-    await this.append(writer, async (batch) => {
-      await write(batch, this.stampFor(records))
-      if (replace) await this.dropOwn(batch, writer, path, records, sub)
-    })
   }
 }

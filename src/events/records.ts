@@ -3,7 +3,6 @@
  * (stamp inside `metadata`), tombstones and directory markers have subs of their own (stamp as the
  * value). The only owner of that format: actors decode with this module, writes encode with it.
  */
-import type Hyperdrive from 'hyperdrive'
 import SubEncoder from 'sub-encoder'
 import { recordPathProblem } from './paths.js'
 import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordOp, RecordSub, Stamp } from './types.js'
@@ -85,13 +84,11 @@ export function stampMetadata(user: Record<string, unknown> | null, stamp: Stamp
   return { ...user, [STAMP_KEY]: stamp }
 }
 
-/** Value stored for a tombstone or directory marker. (Never a `blob` field: Hyperdrive reads those.) */
-function markerValue(stamp: Stamp): Stamp {
-  return { t: stamp.t, clock: stamp.clock }
+/** One node of a drive's `drive.db` as Hyperbee appends it: its key and value bytes (null: no record). */
+export interface RawNode {
+  key: Buffer
+  value: Buffer | null
 }
-
-/** A writer's batch: a Hyperdrive whose `db` is a Hyperbee batch, appended at `flush()`. */
-export type DriveBatch = ReturnType<Hyperdrive['batch']>
 
 /** What a file or symlink record carries besides its path and stamp. */
 export interface FileFields {
@@ -100,51 +97,40 @@ export interface FileFields {
   metadata: Record<string, unknown> | null
 }
 
-/** A file with new content. */
-export function putFile(batch: DriveBatch, path: DrivePath, content: Uint8Array, fields: FileFields, stamp: Stamp) {
-  return batch.put(path, content, {
-    executable: fields.executable === true,
-    metadata: stampMetadata(fields.metadata, stamp)
-  })
+/** A record of one sub at a path, as the bytes Hyperdrive itself writes (`drive.db` encodes values as JSON). */
+function node(sub: RecordSub, path: DrivePath, value: unknown): RawNode {
+  return { key: SUB_ENCODERS[sub].encode(path), value: Buffer.from(JSON.stringify(value)) }
 }
 
-/** A file entry over content the writer already holds (its own blob, e.g. a metadata change). */
-export function putFileEntry(
-  batch: DriveBatch,
-  path: DrivePath,
-  blob: BlobId | null,
-  fields: FileFields,
-  stamp: Stamp
-) {
-  return batch.putEntry(path, {
-    executable: fields.executable === true,
-    linkname: null,
-    blob,
-    metadata: stampMetadata(fields.metadata, stamp)
-  })
+/** A file entry over content in the writer's blobs, as Hyperdrive's `putEntry` writes it. */
+export function fileNode(path: DrivePath, blob: BlobId | null, fields: FileFields, stamp: Stamp): RawNode {
+  const executable = fields.executable === true
+  return node('files', path, { executable, linkname: null, blob, metadata: stampMetadata(fields.metadata, stamp) })
 }
 
-export function putSymlink(
-  batch: DriveBatch,
+/** A symlink, as Hyperdrive's `symlink` writes it. */
+export function symlinkNode(
   path: DrivePath,
   target: string,
   metadata: Record<string, unknown> | null,
   stamp: Stamp
-) {
-  return batch.symlink(path, target, { metadata: stampMetadata(metadata, stamp) })
+): RawNode {
+  return node('files', path, {
+    executable: false,
+    linkname: target,
+    blob: null,
+    metadata: stampMetadata(metadata, stamp)
+  })
 }
 
-export function putTombstone(batch: DriveBatch, path: DrivePath, stamp: Stamp) {
-  return batch.db.put(path, markerValue(stamp), { keyEncoding: SUB_ENCODERS.tombstones })
+/** A tombstone or directory marker: its stamp is its value (never a `blob` field: Hyperdrive reads those). */
+export function markerNode(sub: 'tombstones' | 'dirs', path: DrivePath, stamp: Stamp): RawNode {
+  return node(sub, path, { t: stamp.t, clock: stamp.clock })
 }
 
-export function putDirMarker(batch: DriveBatch, path: DrivePath, stamp: Stamp) {
-  return batch.db.put(path, markerValue(stamp), { keyEncoding: SUB_ENCODERS.dirs })
-}
-
-/** Removes the drive's own record of one sub at a path. */
-export function deleteRecord(batch: DriveBatch, sub: RecordSub, path: DrivePath) {
-  return batch.db.del(path, { keyEncoding: SUB_ENCODERS[sub] })
+/** The removal of the drive's own record of one sub at a path. */
+export function deletionNode(sub: RecordSub, path: DrivePath): RawNode {
+  return { key: SUB_ENCODERS[sub].encode(path), value: null }
 }
 
 /**

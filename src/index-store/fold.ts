@@ -176,6 +176,8 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
   const namedKeys = new Set<string>()
   const seenKeys = new Set<string>()
   for (const w of changed) {
+    // A path without candidates has no clock counts and nothing to dominate: nothing to read.
+    if (w.summaryBefore.candidates === 0) continue
     for (const [drive, seq] of othersIn(w.oldCandidate?.clock ?? {}, self)) {
       namedKeys.add(candidateKey(w.path, drive))
       seenKeys.add(seenKey(w.path, drive, seq))

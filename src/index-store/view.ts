@@ -172,6 +172,8 @@ export class IndexView {
 
   /** The drives with a record at a path. */
   private async drivesAt(path: DrivePath): Promise<string[]> {
+    // Most writes are to paths no drive has a record at: one synchronous lookup says so.
+    if (this.store.getSync('summaries', path) === undefined) return []
     const drives: string[] = []
     for await (const [key] of this.store.scan('candidates', pathRange(path)))
       drives.push(key.slice(key.lastIndexOf('\0') + 1))

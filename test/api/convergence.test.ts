@@ -1,6 +1,7 @@
 // Property: 3 peers, random writes/deletes on random paths with random partial replication in
-// between; after a full sync every peer shows the same merged view, equal to a naive from-scratch
-// resolution over all drives, and verify() agrees.
+// between, and bursts of concurrent writes on two connected peers (group commits interleaved with
+// the other's arriving batches); after a full sync every peer shows the same merged view, equal to
+// a naive from-scratch resolution over all drives, and verify() agrees.
 import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -19,6 +20,7 @@ type Command =
   | { type: 'mkdir'; peer: number; path: string }
   | { type: 'sync'; a: number; b: number }
   | { type: 'truncate'; peer: number; keep: number }
+  | { type: 'burst'; a: number; b: number; writes: { path: string; content: string; del: boolean }[] }
 
 const peerIndex = fc.integer({ min: 0, max: 2 })
 const command: fc.Arbitrary<Command> = fc.oneof(
@@ -40,6 +42,18 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     arbitrary: fc.record({ type: fc.constant('mkdir' as const), peer: peerIndex, path: fc.constantFrom(...PATHS) })
   },
   { weight: 2, arbitrary: fc.record({ type: fc.constant('sync' as const), a: peerIndex, b: peerIndex }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      type: fc.constant('burst' as const),
+      a: peerIndex,
+      b: peerIndex,
+      writes: fc.array(
+        fc.record({ path: fc.constantFrom(...PATHS), content: fc.string({ maxLength: 4 }), del: fc.boolean() }),
+        { minLength: 2, maxLength: 8 }
+      )
+    })
+  },
   // Rare in life, but every truncation makes a new fork that the index must rescan.
   {
     weight: 1,
@@ -118,6 +132,17 @@ async function play(commands: Command[], skews: number[]): Promise<void> {
         // has downloaded blocks meets a writer truncated to length 1 (reproduced without multidrive).
         const drive = member(cmd.peer).peer.drive
         if (drive.core.length > 2) await drive.truncate(Math.max(2, Math.floor(drive.core.length * cmd.keep)))
+      } else if (cmd.type === 'burst') {
+        // Both peers write at once while connected: each one's groups meet the other's batches.
+        const stop = cmd.a === cmd.b ? () => {} : c.connect(cmd.a, cmd.b)
+        const write = (m: Member, w: { path: string; content: string; del: boolean }) =>
+          w.del ? m.multi.del(w.path) : tolerant(m.multi.put(w.path, w.content))
+        const half = Math.ceil(cmd.writes.length / 2)
+        await Promise.all([
+          ...cmd.writes.slice(0, half).map((w) => write(member(cmd.a), w)),
+          ...cmd.writes.slice(half).map((w) => write(member(cmd.b), w))
+        ])
+        stop()
       } else if (cmd.a !== cmd.b) {
         const stop = c.connect(cmd.a, cmd.b)
         await synced(member(cmd.a).drives[cmd.b] as never, member(cmd.b).peer.drive)
