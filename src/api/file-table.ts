@@ -7,6 +7,9 @@ import { Writable } from 'node:stream'
 import type { DrivePath } from '../events/types.js'
 import { MultiDriveError } from './errors.js'
 
+/** The largest file multidrive writes (content is held in memory while it is written). */
+export const MAX_FILE_BYTES = 2 ** 31 - 1
+
 export interface FileBackend {
   /** The file a path names, symlinks followed: where it is, and whether a file or directory is there. */
   locate(path: DrivePath): { path: DrivePath; type: 'file' | 'dir' | 'missing' }
@@ -49,6 +52,18 @@ export function bufferedWriteStream(save: (content: Buffer) => Promise<void>): W
       save(Buffer.concat(chunks)).then(() => cb(), cb)
     }
   })
+}
+
+/** `fs.read`/`fs.write` arguments: a range inside the buffer, and a position inside a file that can exist. */
+function checkRange(buffer: Buffer, offset: number, length: number, position: number | null): void {
+  const index = (n: number) => Number.isSafeInteger(n) && n >= 0
+  if (!Buffer.isBuffer(buffer)) throw MultiDriveError.EINVAL('buffer must be a Buffer')
+  if (!index(offset) || !index(length) || offset + length > buffer.length) {
+    throw MultiDriveError.EINVAL(`offset ${offset} and length ${length} are not inside the buffer`)
+  }
+  if (position !== null && (!index(position) || position > MAX_FILE_BYTES)) {
+    throw MultiDriveError.EINVAL(`invalid position: ${position}`)
+  }
 }
 
 export class FileTable {
@@ -98,6 +113,7 @@ export class FileTable {
   ): Promise<{ bytesRead: number; buffer: Buffer }> {
     const file = this.fileFor(fd)
     if (!file.readable) throw MultiDriveError.EBADF(fd)
+    checkRange(buffer, offset, length, position)
     const content = await this.contentOf(file)
     const from = position ?? file.position
     const bytesRead = Math.max(0, Math.min(length, content.length - from))
@@ -116,9 +132,11 @@ export class FileTable {
   ): Promise<{ bytesWritten: number; buffer: Buffer }> {
     const file = this.fileFor(fd)
     if (!file.writable) throw MultiDriveError.EBADF(fd)
+    checkRange(buffer, offset, length, position)
     const content = await this.contentOf(file)
     const at = file.append ? content.length : (position ?? file.position)
     const end = at + length
+    if (end > MAX_FILE_BYTES) throw MultiDriveError.EINVAL(`files are at most ${MAX_FILE_BYTES} bytes`, file.path)
     const next = Buffer.alloc(Math.max(content.length, end))
     content.copy(next)
     buffer.copy(next, at, offset, offset + length)

@@ -26,7 +26,7 @@ import type { IndexView } from '../index-store/view.js'
 import type { Content } from './content.js'
 import { type DriveSet, keyOf } from './drive-set.js'
 import { MultiDriveError } from './errors.js'
-import type { FileBackend } from './file-table.js'
+import { type FileBackend, MAX_FILE_BYTES } from './file-table.js'
 import { follow } from './paths.js'
 
 /** Options of a file write. */
@@ -35,8 +35,6 @@ export interface PutOptions {
   metadata?: Record<string, unknown> | null
 }
 
-/** The largest file multidrive writes (content is held in memory while it is written). */
-export const MAX_FILE_BYTES = 2 ** 31 - 1
 /** Nodes go into the db as the bytes records.ts made of them. */
 const BINARY = { keyEncoding: 'binary', valueEncoding: 'binary' }
 /** A group holds at most this many writes, or this many bytes of content, whichever comes first. */
