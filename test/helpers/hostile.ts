@@ -58,18 +58,13 @@ export function stuckEvents(multi: MultiDrive): (Stuck & { drive: string })[] {
 
 // ---- the on-drive record format (see src/events/records.ts), as a remote writer writes it --------
 
-export const STAMP_KEY = 'multidrive:stamp'
-export const SUBS = {
+const STAMP_KEY = 'multidrive:stamp'
+const SUBS = {
   files: new SubEncoder('files', 'utf-8'),
   tombstones: new SubEncoder('tombstones', 'utf-8'),
   dirs: new SubEncoder('dirs', 'utf-8')
 } as const
 export type Sub = keyof typeof SUBS
-
-export interface ForgedStamp {
-  t: number
-  clock: Record<string, number>
-}
 
 export interface ForgedBlob {
   byteOffset: number
@@ -128,15 +123,12 @@ export function deepPath(depth: number, name = 'd'): string {
 
 // ---- peers and victims -----------------------------------------------------------------------------
 
-/** A peer with a replica of `origin`'s drive in its store, connected to it and synced. */
-export async function connectedReplica(
-  mine: Peer,
-  theirs: Peer
-): Promise<{ replica: Hyperdrive; disconnect: () => void }> {
-  const disconnect = replicate(mine, theirs)
+/** `mine`'s replica of `theirs`'s drive, synced; the two stay connected (teardown ends it). */
+export async function connectedReplica(mine: Peer, theirs: Peer): Promise<{ replica: Hyperdrive }> {
+  replicate(mine, theirs)
   const replica = await mine.open(theirs.drive.key)
   await settle(synced(replica, theirs.drive), 'replica sync')
-  return { replica, disconnect }
+  return { replica }
 }
 
 export { peer, replicate, synced }
@@ -181,7 +173,7 @@ export function hooks(test: Test): void {
 
 // ---- settling --------------------------------------------------------------------------------------
 
-export class Hung extends Error {
+class Hung extends Error {
   constructor(what: string, ms: number, late = false) {
     super(
       late ? `${what} settled only after ${ms} ms (the event loop was held)` : `${what} did not settle within ${ms} ms`
@@ -237,6 +229,8 @@ export function codeOf(o: Outcome<unknown>): string {
 
 // ---- the event loop --------------------------------------------------------------------------------
 
+const TICK_MS = 10
+
 /** CPU time the main thread has used, in ms (Linux: /proc reports it in USER_HZ, 100 per second). */
 function mainThreadCpuMs(): number {
   const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
@@ -279,8 +273,6 @@ export function stallMonitor(): { stop(): Promise<number> } {
     }
   }
 }
-
-const TICK_MS = 10
 
 // ---- case 4: forged blob pointers ------------------------------------------------------------------
 
@@ -347,14 +339,20 @@ export function isolated(scenario: string, args: string[] = []): Promise<Isolate
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk
     })
-    const timer = setTimeout(() => child.kill('SIGKILL'), SETTLE_MS + CHILD_STARTUP_MS)
-    child.on('close', () => {
+    let killed = false
+    const timer = setTimeout(() => {
+      killed = true
+      child.kill('SIGKILL')
+    }, SETTLE_MS + CHILD_STARTUP_MS)
+    child.on('close', (code) => {
       clearTimeout(timer)
       const line = out.trim().split('\n').pop() ?? ''
       try {
         resolve(JSON.parse(line) as IsolatedResult)
       } catch {
-        resolve({ status: 'hung', detail: out })
+        resolve(
+          killed ? { status: 'hung' } : { status: 'rejected', detail: `the scenario exited with ${code}, no result` }
+        )
       }
     })
   })
