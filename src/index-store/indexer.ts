@@ -7,7 +7,7 @@ import mutexify from 'mutexify/promise.js'
 import type { IndexBus } from '../events/bus.js'
 import type { Checkpoint, DriveKey, DrivePath, IndexEvent, MergedChange } from '../events/types.js'
 import { fold, type RecordChange } from './fold.js'
-import { type Resolver, resolverId } from './resolve.js'
+import { ComparatorError, type Resolver, resolverId } from './resolve.js'
 import { driveRange, type IndexWrite, recordKey, SCHEMA_VERSION } from './schema.js'
 import type { IndexSnapshot, IndexStore } from './store.js'
 
@@ -43,20 +43,31 @@ export interface IndexerOptions {
   resolver: Resolver
   /** Called after each commit with the merged changes it made (possibly none). */
   onCommit?: (changes: MergedChange[], drive: DriveKey) => void
+  /**
+   * The index cannot advance any more (a custom comparator threw): `failure` is what every wait
+   * and every later event rejects with. Called once.
+   */
+  onFailure?: (failure: Error) => void
+  /** The error to fail with, from what the comparator threw (default: the ComparatorError). */
+  asFailure?: (err: ComparatorError) => Error
 }
 
 export class Indexer {
   readonly store: IndexStore
   readonly resolver: Resolver
   private readonly onCommit: (changes: MergedChange[], drive: DriveKey) => void
+  private readonly options: IndexerOptions
+  /** Set once the index cannot advance: every wait rejects with it. */
+  private failure: Error | null = null
   private readonly checkpoints = new Map<DriveKey, Checkpoint>()
   private readonly waiters = new Set<Waiter>()
   private readonly lock = mutexify()
 
-  constructor({ store, resolver, onCommit }: IndexerOptions) {
-    this.store = store
-    this.resolver = resolver
-    this.onCommit = onCommit ?? (() => {})
+  constructor(options: IndexerOptions) {
+    this.options = options
+    this.store = options.store
+    this.resolver = options.resolver
+    this.onCommit = options.onCommit ?? (() => {})
   }
 
   /** Opens the store; an index built with another schema or resolver is emptied to be rebuilt. */
@@ -76,11 +87,16 @@ export class Indexer {
   /** Consumes the bus until it closes. */
   async run(bus: IndexBus): Promise<void> {
     for (let pending = await bus.take(); pending !== null; pending = await bus.take()) {
+      if (this.failure !== null) {
+        pending.reject(this.failure)
+        continue
+      }
       try {
         await this.exclusive(() => this.apply(pending.event))
         pending.resolve()
       } catch (err) {
-        pending.reject(err as Error)
+        if (err instanceof ComparatorError) this.fail(err)
+        pending.reject(this.failure ?? (err as Error))
       }
     }
   }
@@ -103,6 +119,7 @@ export class Indexer {
    */
   waitFor(drive: DriveKey, target: Checkpoint, signal?: AbortSignal): Promise<void> {
     if (reached(this.checkpoints.get(drive), target)) return Promise.resolve()
+    if (this.failure !== null) return Promise.reject(this.failure)
     if (signal?.aborted) return Promise.reject(signal.reason)
     return new Promise((resolve, reject) => {
       const waiter: Waiter = { drive, target, resolve, reject }
@@ -121,6 +138,14 @@ export class Indexer {
   close(err: Error): void {
     for (const waiter of this.waiters) waiter.reject(err)
     this.waiters.clear()
+  }
+
+  /** The index cannot advance: every wait, now and later, rejects. */
+  private fail(err: ComparatorError): void {
+    if (this.failure !== null) return
+    this.failure = this.options.asFailure?.(err) ?? err
+    this.close(this.failure)
+    this.options.onFailure?.(this.failure)
   }
 
   /** The checkpoints and a snapshot of the index, taken between two commits. */

@@ -49,9 +49,28 @@ function byTimeThenKey(a: Candidate, b: Candidate): number {
   return a.drive < b.drive ? 1 : a.drive > b.drive ? -1 : 0
 }
 
+/** A custom comparator threw, or returned something that is not a number: the index cannot be built. */
+export class ComparatorError extends Error {
+  constructor(cause: unknown) {
+    super('the resolve comparator threw, or returned something that is not a number', { cause })
+    this.name = 'ComparatorError'
+  }
+}
+
 /** The order a resolver ranks candidates by (negative: `a` ranks first). */
 export function compareFor(resolver: Resolver): Comparator {
-  return resolver === 'causal' || resolver === 'wall-clock' ? byTimeThenKey : resolver
+  if (resolver === 'causal' || resolver === 'wall-clock') return byTimeThenKey
+  return (a, b) => {
+    let order: unknown
+    try {
+      order = resolver(a, b)
+    } catch (err) {
+      throw new ComparatorError(err)
+    }
+    if (typeof order !== 'number' || Number.isNaN(order))
+      throw new ComparatorError(new TypeError(`it returned ${String(order)}`))
+    return order
+  }
 }
 
 /**

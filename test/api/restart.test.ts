@@ -286,4 +286,40 @@ test('keys that are not valid UTF-8 in a remote drive: a rescan and the log agre
   await multi.close()
 })
 
+test('a drive truncated inside a batch (its tree unreadable) is stuck, not retried forever; a truncation mends it', async () => {
+  const a = await peer('a')
+  const b = await peer('b')
+  const stop = replicate(a, b)
+  await b.drive.put('/keep', Buffer.from('keep'))
+  const atRest = b.drive.core.length
+  const batch = b.drive.batch()
+  for (let i = 0; i < 3; i++) await batch.put(`/batch/${i}`, Buffer.from(String(i)))
+  await batch.flush()
+  const bOnA = await a.open(b.drive.key)
+  await synced(bOnA, b.drive)
+  const multi = new MultiDrive(a.drive)
+  await multi.ready()
+  await multi.addDrive(bOnA)
+  assert.equal(await multi.readdir('/batch'), ['0', '1', '2'])
+
+  // Only the last node of a batch carries the tree: cut the batch in two.
+  await b.drive.core.truncate(atRest + 2)
+  await synced(bOnA, b.drive)
+  await multi.flush()
+  const stats = multi.stats[keyOf(bOnA)]
+  assert.is(stats?.state, 'stuck')
+  assert.ok(stats?.stuck?.reason.includes('tree'), JSON.stringify(stats))
+
+  // A truncation to a length the drive was at rest at makes it readable again.
+  await b.drive.truncate(atRest)
+  await synced(bOnA, b.drive)
+  await multi.flush()
+  assert.is(multi.stats[keyOf(bOnA)]?.stuck, null)
+  assert.equal(await multi.readdir('/'), ['keep'])
+  const verified = await multi.verify()
+  assert.ok(verified.ok, JSON.stringify(verified.differences))
+  stop()
+  await multi.close()
+})
+
 test.run()
