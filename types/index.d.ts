@@ -7,3 +7,4 @@
 /// <reference path="./hyperbee-messages.d.cts" />
 /// <reference path="./mirror-drive.d.cts" />
 /// <reference path="./localdrive.d.cts" />
+/// <reference path="./hyperswarm.d.cts" />

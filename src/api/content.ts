@@ -9,15 +9,10 @@ import type Hyperdrive from 'hyperdrive'
 import type { BlobId } from '../events/types.js'
 import { Download } from './download.js'
 import { MultiDriveError, unavailable } from './errors.js'
-import { settleOrAbort, type WaitOptions, waitOptions } from './waiting.js'
+import type { ByteRange, WaitOptions } from './method-options.js'
+import { settleOrAbort, waitOptions } from './waiting.js'
 
 type Blobs = NonNullable<Hyperdrive['blobs']>
-
-/** Inclusive byte offsets, as `createReadStream`'s. */
-export interface ByteRange {
-  start?: number
-  end?: number
-}
 
 /** Where content lives: a drive (hex key) and a blob id in its blobs core. */
 export interface ContentRef {

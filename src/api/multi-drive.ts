@@ -19,23 +19,24 @@ import { createIndexStore } from '../index-store/store.js'
 import { type VerifyResult, verifyIndex } from '../index-store/verify.js'
 import { IndexView } from '../index-store/view.js'
 import { planCheckout, takePlan } from './checkout.js'
-import { type ByteRange, Content } from './content.js'
+import { Content } from './content.js'
 import type { Download } from './download.js'
 import { assertDrive, DriveSet, internal, published, toDriveKey } from './drive-set.js'
 import { indexOpenError, MultiDriveError } from './errors.js'
 import { type BufferRange, bufferedWriteStream, FileTable } from './file-table.js'
 import type { ExtensionHandlers, ExtensionLike, HyperdriveLike } from './hyperdrive-like.js'
 import type { Listing } from './listing.js'
+import type { ByteRange, EntryLike, EntryOptions, FileOptions, ListOptions, WaitOptions } from './method-options.js'
 import { type MirrorLike, type MirrorOptions, mirror } from './mirror.js'
 import type { MultiDriveEvents, PeerOf } from './multi-drive-events.js'
 import { toPath } from './paths.js'
 import type { DriveStats } from './progress.js'
-import { type EntryLike, type EntryOptions, type ListOptions, Reads } from './reads.js'
+import { Reads } from './reads.js'
 import { TypedResource } from './resource.js'
 import type { Stat } from './stat.js'
 import { Tombstones } from './tombstones.js'
-import { Waiting, type WaitOptions } from './waiting.js'
-import { type PutOptions, Writes } from './writes.js'
+import { Waiting } from './waiting.js'
+import { Writes } from './writes.js'
 
 export interface MultiDriveOptions<D extends HyperdriveLike = HyperdriveLike> {
   /** A directory for a LevelDB index on disk, or an abstract-level database; default: in memory. */
@@ -53,7 +54,7 @@ export interface MultiDriveOptions<D extends HyperdriveLike = HyperdriveLike> {
 export type WhoWins = Resolution
 
 type Encoding = BufferEncoding
-type WriteFileOptions = Encoding | ({ encoding?: Encoding } & PutOptions)
+type WriteFileOptions = Encoding | ({ encoding?: Encoding } & FileOptions)
 type ReadFileOptions = WaitOptions & { encoding?: Encoding | null }
 
 export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends TypedResource<MultiDriveEvents<D>> {
@@ -384,7 +385,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   }
 
   /** Writes a file into the writer drive (EISDIR over a directory, ENOTDIR under a file). */
-  async put(path: string, data: Buffer | Uint8Array | string, opts: PutOptions = {}): Promise<void> {
+  async put(path: string, data: Buffer | Uint8Array | string, opts: FileOptions = {}): Promise<void> {
     await this.mutate(path, (p) => this.writes.put(p, typeof data === 'string' ? Buffer.from(data) : data, opts))
   }
 
@@ -447,7 +448,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   }
 
   /** A writable stream into a new file in the writer; the file appears when the stream finishes. */
-  createWriteStream(path: string, opts: PutOptions = {}): Writable {
+  createWriteStream(path: string, opts: FileOptions = {}): Writable {
     return bufferedWriteStream((content) => this.put(path, content, opts))
   }
 

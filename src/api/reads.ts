@@ -10,37 +10,15 @@ import type { DriveKey, DrivePath, MergedEntry } from '../events/types.js'
 import type { Resolution } from '../index-store/resolve.js'
 import { toEntry } from '../index-store/schema.js'
 import { childPath, type DirNode, type FileNode, type IndexView, type PathNode } from '../index-store/view.js'
-import type { ByteRange, Content, ContentRef } from './content.js'
+import type { Content, ContentRef } from './content.js'
 import type { Download } from './download.js'
 import { type DriveSet, published } from './drive-set.js'
 import { MultiDriveError } from './errors.js'
 import type { HyperdriveLike } from './hyperdrive-like.js'
 import { Listing } from './listing.js'
+import type { ByteRange, EntryLike, EntryOptions, Ignore, ListOptions, WaitOptions } from './method-options.js'
 import { follow, toPath } from './paths.js'
 import { Stat } from './stat.js'
-import type { WaitOptions } from './waiting.js'
-
-/** An entry object as Hyperdrive's methods take one in place of a path: ours carry their drive. */
-export interface EntryLike {
-  key: string
-  value?: { blob?: ContentRef['blob'] } | null
-  /** Hex key of the drive the entry is from (MultiDrive's entries have it). */
-  drive?: string
-}
-
-/** Which paths a listing leaves out, as Hyperdrive's `ignore`: paths (with what is under them) or a test. */
-export type Ignore = string | readonly string[] | ((key: string) => boolean)
-
-/** Options of `list`, as Hyperdrive's. */
-export interface ListOptions {
-  recursive?: boolean
-  ignore?: Ignore
-}
-
-/** Options of `entry`: `follow` symlinks (as Hyperdrive's); `wait`/`timeout` are accepted (the index is local). */
-export interface EntryOptions extends WaitOptions {
-  follow?: boolean
-}
 
 export interface ReadsOptions {
   view: IndexView

@@ -6,12 +6,7 @@
 import type Hyperdrive from 'hyperdrive'
 import type { DriveSet } from './drive-set.js'
 import { MultiDriveError } from './errors.js'
-
-/** How a read waits for content that is not local: `wait` (default true) and `timeout` in ms (default none). */
-export interface WaitOptions {
-  wait?: boolean
-  timeout?: number
-}
+import type { WaitOptions } from './method-options.js'
 
 /** `{ wait, timeout }` checked (EINVAL), with only the options given (Hypercore reads `undefined` as set). */
 export function waitOptions(opts: WaitOptions | undefined): WaitOptions {
