@@ -35,7 +35,7 @@ export type Ignore = string | readonly string[] | ((key: string) => boolean)
 /** Options of `list`, as Hyperdrive's. */
 export interface ListOptions {
   recursive?: boolean
-  ignore?: Ignore
+  ignore?: Ignore | null
 }
 
 /** Options of a file write. */

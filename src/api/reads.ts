@@ -32,8 +32,8 @@ function isEntryLike(target: unknown): target is EntryLike {
   return typeof target === 'object' && target !== null && typeof (target as EntryLike).key === 'string'
 }
 
-function toIgnoreTest(ignore: Ignore | undefined): ((key: string) => boolean) | null {
-  if (ignore === undefined) return null
+function toIgnoreTest(ignore: Ignore | null | undefined): ((key: string) => boolean) | null {
+  if (ignore === undefined || ignore === null) return null
   if (typeof ignore === 'function') return ignore
   const paths = (typeof ignore === 'string' ? [ignore] : ignore).map((p) => posix.resolve('/', p))
   return (key) => paths.some((path) => key === path || key.startsWith(`${path}/`))
