@@ -24,14 +24,17 @@ export class Download implements PromiseLike<undefined> {
       if (!this.destroyed) await Promise.all(this.downloads.map((download) => download.done()))
     }
     const closed = () => MultiDriveError.EUNAVAILABLE(null, 'the MultiDrive closed during the download')
-    closing.addEventListener('abort', () => this.destroy(), { once: true })
-    this.finished = settleOrAbort(run(), closing, closed).then(
-      () => undefined,
-      (err: unknown) => {
-        if (this.destroyed && !closing.aborted) return undefined
-        throw unavailable(null, err)
-      }
-    )
+    const destroy = () => this.destroy()
+    closing.addEventListener('abort', destroy, { once: true })
+    this.finished = settleOrAbort(run(), closing, closed)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (this.destroyed && !closing.aborted) return undefined
+          throw unavailable(null, err)
+        }
+      )
+      .finally(() => closing.removeEventListener('abort', destroy))
     // Handled here too: a download nobody awaits must not fail the process.
     this.finished.catch(() => {})
   }

@@ -83,7 +83,8 @@ export class Reads<D extends HyperdriveLike> {
   /** Whether the content of the file at a path, or of every file under a folder, is stored locally. */
   async has(path: string): Promise<boolean> {
     const { path: p, node } = await this.lookup(path)
-    if (node.type === 'missing') return false
+    // As Hyperdrive's: a symlink has no content of its own, nothing lives at a missing path.
+    if (node.type === 'missing' || node.type === 'symlink') return false
     return this.content.has(this.view.filesAt(p))
   }
 

@@ -3,6 +3,7 @@
  * `findingPeers` as Hyperdrive's, the `{ wait, timeout }` options of reads, and the close signal
  * that ends every wait still pending when the MultiDrive closes.
  */
+import { setMaxListeners } from 'node:events'
 import type Hyperdrive from 'hyperdrive'
 import type { DriveSet } from './drive-set.js'
 import { MultiDriveError } from './errors.js'
@@ -26,6 +27,8 @@ export class Waiting {
 
   constructor(set: DriveSet) {
     this.set = set
+    // Every read that waits listens for the close: as many as there are reads, not a leak.
+    setMaxListeners(0, this.closed.signal)
   }
 
   /** Aborted when the MultiDrive starts closing. */
