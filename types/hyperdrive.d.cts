@@ -66,6 +66,9 @@ declare module 'hyperdrive' {
     ready(): Promise<void>
     close(): Promise<void>
     getBlobs(): Promise<Hyperdrive.Blobs>
+    /** Until the returned function is called, core updates wait for peers being looked for. */
+    findingPeers(): () => void
+    readonly supportsMetadata: boolean
     update(opts?: { wait?: boolean }): Promise<boolean>
     truncate(version: number, opts?: { blobs?: number }): Promise<void>
     checkout(version: number): Hyperdrive

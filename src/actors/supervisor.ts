@@ -7,7 +7,6 @@
  */
 import type Hyperdrive from 'hyperdrive'
 import mutexify from 'mutexify/promise.js'
-import pLimit from 'p-limit'
 import { type Actor, createActor, fromCallback, fromPromise, waitFor } from 'xstate'
 import { decodeNode, type RawNode, type Warn } from '../events/records.js'
 import type { Checkpoint, DriveKey, IndexEvent, RecordOp } from '../events/types.js'
@@ -25,6 +24,8 @@ export interface SupervisorOptions {
   batchSize?: number
   /** A drive got stuck at a block that is not a Hyperbee node (everything before it is indexed). */
   onStuck?: (key: DriveKey, stuck: Stuck) => void
+  /** How far to read a drive (default: its core's length; a checkout's is its version). */
+  lengthOf?: (drive: Hyperdrive) => number
 }
 
 /** Where a drive's log stopped being readable, and why. */
@@ -40,6 +41,27 @@ export interface ActorStats {
   lastError: string | null
   /** Set while the drive is stuck at a block that is not a Hyperbee node. */
   stuck: Stuck | null
+}
+
+/**
+ * Runs at most `n` tasks at once (a counting semaphore). Written here rather than taken from
+ * p-limit: that package ships ESM only, and this code also builds to CommonJS.
+ */
+function limit(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const queue: (() => void)[] = []
+  return async (fn) => {
+    if (active >= n) await new Promise<void>((resolve) => queue.push(resolve))
+    else active++
+    try {
+      return await fn()
+    } finally {
+      // The slot passes straight to the next task in line, or frees up.
+      const next = queue.shift()
+      if (next) next()
+      else active--
+    }
+  }
 }
 
 interface Supervised {
@@ -72,7 +94,7 @@ export class DriveSupervisor {
   /** Rescans walk a Hyperbee tree through a cache of up to 65,536 nodes: one at a time. */
   private readonly rescanLock = mutexify()
   /** Two drives at a time read and commit a batch: one reads while the other's batch is folded. */
-  private readonly gate = pLimit(2)
+  private readonly gate = limit(2)
   private stopped = false
 
   constructor(options: SupervisorOptions) {
@@ -115,9 +137,9 @@ export class DriveSupervisor {
             this.options.onStuck?.(key, outcome.stuck)
             return 'stuck'
           }
-          const core = drive.core
-          if (outcome === 'no-peers' || (!core.writable && core.peers.length === 0)) return 'no-peers'
-          return 'caught-up'
+          // Only a read that lacked blocks waits for peers: a replica read to its length is live,
+          // peers or not (a peer that brings more appends, which wakes the actor).
+          return outcome === 'no-peers' ? 'no-peers' : 'caught-up'
         }),
         watch: fromCallback<DriveActorEvent>(({ sendBack }) => {
           const core = drive.core
@@ -256,6 +278,7 @@ export class DriveSupervisor {
       drive: entry.drive,
       key,
       from: this.options.checkpoint(key),
+      to: this.options.lengthOf?.(entry.drive),
       submit: this.options.submit,
       warn: this.options.warn,
       signal,

@@ -6,9 +6,11 @@ import * as id from 'hypercore-id-encoding'
 import type Hyperdrive from 'hyperdrive'
 import type { DriveActorState } from '../actors/drive-machine.js'
 import type { DriveSupervisor, OwnAppend } from '../actors/supervisor.js'
-import type { Checkpoint, DriveKey } from '../events/types.js'
+import type { Checkpoint, DriveKey, IndexEvent } from '../events/types.js'
 import type { Indexer } from '../index-store/indexer.js'
 import { MultiDriveError } from './errors.js'
+import type { HyperdriveLike } from './hyperdrive-like.js'
+import type { DriveStats, IndexProgress } from './progress.js'
 
 /** A drive's key as the index names it. */
 export function keyOf(drive: { key: Buffer }): DriveKey {
@@ -24,23 +26,39 @@ export function toDriveKey(key: unknown): DriveKey {
   }
 }
 
-/** A Hyperdrive (or what quacks like one): anything else is a caller's mistake, not a crash later. */
-export function assertDrive(drive: unknown, what: string): asserts drive is Hyperdrive {
-  const d = drive as Partial<Hyperdrive> | null | undefined
-  if (!d || typeof d.ready !== 'function' || typeof d.batch !== 'function' || d.core === undefined) {
+const DRIVE_METHODS = ['ready', 'close', 'getBlobs', 'batch', 'checkout', 'findingPeers'] as const
+
+/**
+ * A Hyperdrive, or what has every member MultiDrive calls (`HyperdriveLike`): anything else is a
+ * caller's mistake, reported now rather than as a crash later.
+ */
+export function assertDrive(drive: unknown, what: string): asserts drive is HyperdriveLike {
+  const d = drive as Record<string, unknown> | null | undefined
+  const core = d?.core as Record<string, unknown> | null | undefined
+  const db = d?.db as Record<string, unknown> | null | undefined
+  if (
+    !d ||
+    !DRIVE_METHODS.every((method) => typeof d[method] === 'function') ||
+    typeof core?.get !== 'function' ||
+    typeof db?.checkout !== 'function'
+  ) {
     throw MultiDriveError.EINVAL(`${what} must be a Hyperdrive`)
+  }
+  // A closed drive can never be read: its actor would retry a closed session forever.
+  if (d.closed === true || (d.closing !== null && d.closing !== undefined)) {
+    throw MultiDriveError.EINVAL(`${what} is closed`)
   }
 }
 
-/** How far a drive is indexed, and what its actor is doing. */
-export interface DriveStats {
-  state: DriveActorState | null
-  indexed: number
-  length: number | null
-  nodesRead: number
-  lastError: string | null
-  /** Where the drive's log stopped being readable (a block that is not a Hyperbee node), and why. */
-  stuck: { seq: number; reason: string } | null
+/** A checked drive as our own code types it (the declarations in types/): the same object. */
+export function internal(drive: HyperdriveLike): Hyperdrive {
+  return drive as unknown as Hyperdrive
+}
+
+/** A drive of ours as the published types describe it (a compile error if the two drift apart). */
+export function published<D extends HyperdriveLike>(drive: Hyperdrive): D {
+  const shaped: HyperdriveLike = drive
+  return shaped as D
 }
 
 export interface DriveSetOptions {
@@ -49,10 +67,17 @@ export interface DriveSetOptions {
   writer: Hyperdrive | undefined
   supervisor: DriveSupervisor
   indexer: Indexer
+  /** Drives added at open after the primary and writer (a checkout's). */
+  initial?: Hyperdrive[]
+  /** No writer, whatever the drives: a checkout is read-only. */
+  readOnly?: boolean
+  /** Index each of these drives only up to this length (a checkout's version vector). */
+  lengths?: ReadonlyMap<DriveKey, number>
   /** Whether the MultiDrive is closing: no drive joins then. */
   closing: () => boolean
   onAdd: (drive: Hyperdrive) => void
   onRemove: (drive: Hyperdrive) => void
+  onIndexed: (drive: Hyperdrive, progress: IndexProgress) => void
 }
 
 export class DriveSet {
@@ -97,29 +122,51 @@ export class DriveSet {
     return drive
   }
 
-  /** Adds the primary, then the writer of the options. */
+  /** Adds the primary, then the writer of the options, then the other initial drives. */
   async addInitial(): Promise<void> {
-    await this.add(this.options.primary)
-    if (this.options.writer) await this.add(this.options.writer)
+    const { primary, writer, initial = [] } = this.options
+    for (const drive of [primary, ...(writer ? [writer] : []), ...initial]) await this.add(drive)
   }
 
-  /** Every added or indexed drive: its actor's state, how far it is indexed, its length. */
+  /** How far a drive is to be indexed: its length, or a checkout's version of it. */
+  lengthOf(drive: Hyperdrive): number {
+    return this.options.lengths?.get(keyOf(drive)) ?? drive.core.length
+  }
+
+  /**
+   * Every added or indexed drive: its actor's state, how far it is indexed, its length. A drive
+   * indexed up to its length is `live` even while its actor still closes the read that got it
+   * there (the index, not the actor, is what reads answer from).
+   */
   stats(): Record<string, DriveStats> {
     const { supervisor, indexer } = this.options
     const out: Record<string, DriveStats> = {}
     const versions = indexer.versions()
     for (const key of new Set([...this.added.keys(), ...(Object.keys(versions) as DriveKey[])])) {
       const { state, nodesRead, lastError, stuck } = supervisor.stats(key)
-      const length = this.added.get(key)?.core.length ?? null
-      out[key] = { state, indexed: versions[key] ?? 0, length, nodesRead, lastError, stuck }
+      const drive = this.added.get(key)
+      const length = drive ? this.lengthOf(drive) : null
+      const indexed = versions[key] ?? 0
+      const checkpoint = indexer.checkpoint(key)
+      const caughtUp =
+        drive !== undefined && checkpoint?.fork === drive.core.fork && checkpoint.version >= this.lengthOf(drive)
+      const live = caughtUp && (state === 'catchingUp' || state === 'waitingForPeers')
+      out[key] = { state: live ? 'live' : state, indexed, length, nodesRead, lastError, stuck }
     }
     return out
+  }
+
+  /** After the indexer committed an event of a drive's actor: `'indexed'` when it moved a checkpoint. */
+  committed(event: IndexEvent): void {
+    const drive = this.added.get(event.drive)
+    if (event.checkpoint === null || drive === undefined) return
+    this.options.onIndexed(drive, { indexed: event.checkpoint.version, length: this.lengthOf(drive) })
   }
 
   /**
    * Adds a drive (idempotent by key) and resolves once it is indexed up to its length now, or once
    * its actor waits for peers (a replica lacking blocks with no peer connected is indexed as soon
-   * as one connects: nothing to wait for meanwhile).
+   * as one connects: nothing to wait for meanwhile) or is stuck (a block it cannot read).
    */
   async add(drive: Hyperdrive): Promise<void> {
     await drive.ready()
@@ -132,7 +179,27 @@ export class DriveSet {
       this.options.supervisor.start(key, drive)
       this.options.onAdd(drive)
     }
-    await this.caughtUp(this.added.get(key) ?? drive, ['waitingForPeers', 'stuck'])
+    await this.caughtUp(this.added.get(key) ?? drive)
+  }
+
+  /**
+   * Resolves once the drive is indexed up to its length now, or once its actor settles in one of
+   * `short` first: waiting for peers (blocks are missing and no peer is connected: nothing to wait
+   * for meanwhile), stuck (nothing more of it will be indexed). The wait that loses is cancelled:
+   * no subscription or indexer waiter outlives the call.
+   */
+  async caughtUp(drive: Hyperdrive, short: DriveActorState[] = ['waitingForPeers', 'stuck']): Promise<void> {
+    const key = keyOf(drive)
+    const { supervisor, indexer } = this.options
+    const done = new AbortController()
+    const indexed = indexer.waitFor(key, this.target(drive), done.signal)
+    // Settling short of the length only counts while the actor runs; otherwise wait for the index.
+    const settled = supervisor.whenState(key, short, done.signal).catch(() => indexed)
+    try {
+      await Promise.race([indexed, settled])
+    } finally {
+      done.abort(SETTLED)
+    }
   }
 
   /**
@@ -159,34 +226,27 @@ export class DriveSet {
 
   /**
    * Resolves once the index has the drive up to its current length (and fork), or once the drive is
-   * stuck at a block that is not a Hyperbee node (nothing more of it will be indexed).
+   * stuck at a block it cannot read (nothing more of it will be indexed).
    */
   indexed(drive: Hyperdrive): Promise<void> {
     return this.caughtUp(drive, ['stuck'])
-  }
-
-  /**
-   * Resolves once the drive is indexed up to its length now, or once its actor settles in one of
-   * `short` first (waiting for peers, stuck). The wait that loses is cancelled.
-   */
-  private async caughtUp(drive: Hyperdrive, short: DriveActorState[]): Promise<void> {
-    const key = keyOf(drive)
-    const { supervisor, indexer } = this.options
-    const done = new AbortController()
-    const indexed = indexer.waitFor(key, target(drive), done.signal)
-    // Settling short of the length only counts while the actor runs; otherwise wait for the index.
-    const settled = supervisor.whenState(key, short, done.signal).catch(() => indexed)
-    try {
-      await Promise.race([indexed, settled])
-    } finally {
-      done.abort(SETTLED)
-    }
   }
 
   /** Runs an append of ours to an added drive and resolves once the index shows it. */
   async appendOwn(drive: Hyperdrive, append: () => Promise<OwnAppend>): Promise<void> {
     await this.options.supervisor.appendOwn(keyOf(drive), append)
     await this.indexed(drive)
+  }
+
+  /**
+   * Reads a drive from its start up to a checkpoint, waiting for blocks however long it takes (a
+   * verification). A drive that forked since cannot be read as it was: it is read as it is now,
+   * and the difference shows.
+   */
+  async readAt(key: DriveKey, checkpoint: Checkpoint, submit: (event: IndexEvent) => Promise<void>): Promise<void> {
+    const drive = this.driveFor(key)
+    const to = checkpoint.fork === drive.core.fork ? checkpoint.version : undefined
+    await this.options.supervisor.readAll(drive, key, to, submit)
   }
 
   /** Resolves once every added drive is indexed up to its current length. */
@@ -200,18 +260,22 @@ export class DriveSet {
    * writable; otherwise the first writable drive in the order the drives were added; otherwise none.
    */
   private elect(): void {
-    const { writer, primary } = this.options
+    const { writer, primary, readOnly } = this.options
+    if (readOnly) {
+      this.elected = null
+      return
+    }
     const isAdded = (drive: Hyperdrive | undefined): drive is Hyperdrive =>
       drive !== undefined && this.added.get(keyOf(drive)) === drive
     if (isAdded(writer) && writer.writable) this.elected = writer
     else if (isAdded(primary) && primary.writable) this.elected = primary
     else this.elected = this.list.find((drive) => drive.writable) ?? null
   }
+
+  private target(drive: Hyperdrive): Checkpoint {
+    return { version: this.lengthOf(drive), fork: drive.core.fork }
+  }
 }
 
 /** Why the losing wait of a race is aborted (one value: an abort without a reason builds a DOMException). */
 const SETTLED = new Error('settled')
-
-function target(drive: Hyperdrive): Checkpoint {
-  return { version: drive.core.length, fork: drive.core.fork }
-}

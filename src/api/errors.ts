@@ -14,6 +14,8 @@ export type MultiDriveErrorCode =
   | 'EBADF'
   | 'ECLOSED'
   | 'EUNKNOWNDRIVE'
+  | 'EUNAVAILABLE'
+  | 'EBUSY'
 
 interface ErrorOptions {
   path?: string | undefined
@@ -40,10 +42,20 @@ export class MultiDriveError extends Error {
     return new MultiDriveError('ENOENT', `no such file or directory, '${path}'`, { path }, MultiDriveError.ENOENT)
   }
 
-  /** The winning record's content could not be read from its drive. */
-  static contentUnavailable(drive: string, seq: number, path?: string): MultiDriveError {
-    const message = `content of drive ${drive} seq ${seq} is not available`
-    return new MultiDriveError('ENOENT', message, { path }, MultiDriveError.contentUnavailable)
+  /**
+   * Content that is not available locally and could not be fetched: `wait: false`, a `timeout`,
+   * the drive closing, or the MultiDrive closing while the read waited. The path exists.
+   */
+  static EUNAVAILABLE(drive: string | null, why: string, cause?: unknown): MultiDriveError {
+    const what = drive === null ? 'content' : `content of drive ${drive}`
+    const message = `${what} is not available locally and could not be fetched: ${why}`
+    return new MultiDriveError('EUNAVAILABLE', message, { cause }, MultiDriveError.EUNAVAILABLE)
+  }
+
+  /** The index directory is in use (another MultiDrive, here or in another process, holds its lock). */
+  static EBUSY(dir: string, cause?: unknown): MultiDriveError {
+    const message = `the index directory '${dir}' is in use by another MultiDrive (its lock is held)`
+    return new MultiDriveError('EBUSY', message, { path: dir, cause }, MultiDriveError.EBUSY)
   }
 
   static EEXIST(path: string): MultiDriveError {
@@ -87,4 +99,29 @@ export class MultiDriveError extends Error {
   static EUNKNOWNDRIVE(key: string, why: string): MultiDriveError {
     return new MultiDriveError('EUNKNOWNDRIVE', `drive ${key}: ${why}`, {}, MultiDriveError.EUNKNOWNDRIVE)
   }
+}
+
+/** Hypercore's errors for a block that did not come: no peer had it in time, or its session closed. */
+const UNAVAILABLE_CODES = new Set([
+  'BLOCK_NOT_AVAILABLE',
+  'REQUEST_TIMEOUT',
+  'REQUEST_CANCELLED',
+  'SESSION_CLOSED',
+  'SNAPSHOT_NOT_AVAILABLE'
+])
+
+/** A content read's failure as the caller sees it: a block that did not come is EUNAVAILABLE. */
+export function unavailable(drive: string | null, err: unknown): unknown {
+  if (err instanceof MultiDriveError) return err
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) {
+    return MultiDriveError.EUNAVAILABLE(drive, (err as Error).message, err)
+  }
+  return err
+}
+
+/** An index directory that failed to open: EBUSY when another MultiDrive holds its lock. */
+export function indexOpenError(dir: string, err: unknown): unknown {
+  const cause = (err as { cause?: { code?: unknown } } | null)?.cause
+  return cause?.code === 'LEVEL_LOCKED' ? MultiDriveError.EBUSY(dir, err) : err
 }

@@ -2,127 +2,138 @@
  * MultiDrive: many Hyperdrives read as one. The public facade and the one place the subsystems
  * meet: drive actors (src/actors) read drives and hand batches over the bus (src/events) to the
  * indexer (src/index-store), which commits them to LevelDB; reads answer from the index's view.
- * The mechanics live in collaborators with one job each (drive set, writes, files, content...).
+ * The mechanics live in collaborators with one job each: the drive set, reads, content, writes,
+ * tombstones, the file table, waiting, checkouts and mirrors.
  */
 import type { Readable, Writable } from 'node:stream'
-import type { AbstractLevel } from 'abstract-level'
-import type Hypercore from 'hypercore'
-import type Hyperdrive from 'hyperdrive'
-import ReadyResource from 'ready-resource'
 import type { Observable } from 'rxjs'
 import safetyCatch from 'safety-catch'
 import { DriveSupervisor } from '../actors/supervisor.js'
 import { IndexBus } from '../events/bus.js'
 import { ChangeFeed, type ChangeWatcher } from '../events/changes.js'
-import type { DriveKey, DrivePath, MergedChange, MergedEntry } from '../events/types.js'
+import type { DrivePath, MergedChange, MergedEntry } from '../events/types.js'
 import { Indexer } from '../index-store/indexer.js'
-import type { Resolution, Resolver } from '../index-store/resolve.js'
-import { toEntry } from '../index-store/schema.js'
+import type { Resolution } from '../index-store/resolve.js'
 import { createIndexStore } from '../index-store/store.js'
 import { type VerifyResult, verifyIndex } from '../index-store/verify.js'
-import { childPath, type DirNode, type FileNode, IndexView, type PathNode } from '../index-store/view.js'
-import { type ByteRange, Content } from './content.js'
-import { assertDrive, DriveSet, type DriveStats, toDriveKey } from './drive-set.js'
-import { MultiDriveError } from './errors.js'
+import { IndexView } from '../index-store/view.js'
+import { planCheckout, takePlan } from './checkout.js'
+import { Content } from './content.js'
+import type { Download } from './download.js'
+import { assertDrive, DriveSet, internal, published, toDriveKey } from './drive-set.js'
+import { indexOpenError, MultiDriveError } from './errors.js'
 import { type BufferRange, bufferedWriteStream, FileTable } from './file-table.js'
-import { Listing } from './listing.js'
-import { follow, toPath } from './paths.js'
-import { Stat } from './stat.js'
+import type { ExtensionHandlers, ExtensionLike, HyperdriveLike } from './hyperdrive-like.js'
+import type { Listing } from './listing.js'
+import type { ByteRange, EntryLike, EntryOptions, FileOptions, ListOptions, WaitOptions } from './method-options.js'
+import { type MirrorLike, type MirrorOptions, mirror } from './mirror.js'
+import type { MultiDriveEvents, PeerOf } from './multi-drive-events.js'
+import { checkOptions, type MultiDriveOptions } from './options.js'
+import { toPath } from './paths.js'
+import type { DriveStats } from './progress.js'
+import { Reads } from './reads.js'
+import { TypedResource } from './resource.js'
+import type { Stat } from './stat.js'
 import { Tombstones } from './tombstones.js'
-import { type PutOptions, Writes } from './writes.js'
-
-export type { VerifyResult } from '../index-store/verify.js'
-export type { DriveStats } from './drive-set.js'
-
-export interface MultiDriveOptions {
-  /** A directory for a LevelDB index on disk, or an abstract-level database; default: in memory. */
-  // biome-ignore lint/suspicious/noExplicitAny: any abstract-level database will do.
-  index?: string | AbstractLevel<any, string, any>
-  /** The drive writes go to while it is added; default: the primary if writable, else the first writable drive added. */
-  writer?: Hyperdrive
-  /** Which record wins a path: 'causal' (default), 'wall-clock', or a comparator. */
-  resolve?: Resolver
-  /** The wall clock stamped on writes, in ms; default `Date.now`. */
-  now?: () => number
-}
+import { Waiting } from './waiting.js'
+import { Writes } from './writes.js'
 
 /** Which drive wins a path and why: every candidate, the heads, and whether they conflict. */
 export type WhoWins = Resolution
+export type { MultiDriveOptions } from './options.js'
 
 type Encoding = BufferEncoding
-type WriteFileOptions = Encoding | ({ encoding?: Encoding } & PutOptions)
+type WriteFileOptions = Encoding | ({ encoding?: Encoding } & FileOptions)
+type ReadFileOptions = WaitOptions & { encoding?: Encoding | null }
 
-export class MultiDrive extends ReadyResource {
+export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends TypedResource<MultiDriveEvents<D>> {
   /** The drive that names this MultiDrive: its key, discovery key and peers are the MultiDrive's. */
-  readonly primary: Hyperdrive
+  readonly primary: D
   /** Every merged change, emitted only after the index committed it. */
   readonly changes$: Observable<MergedChange>
+  /** As Hyperdrive's: entries carry the user's metadata (mirror-drive compares it). */
+  readonly supportsMetadata = true
 
   private readonly indexer: Indexer
-  private readonly view: IndexView
   private readonly bus = new IndexBus()
   private readonly feed = new ChangeFeed()
   private readonly supervisor: DriveSupervisor
   private readonly set: DriveSet
-  private readonly content: Content
+  private readonly waiting: Waiting
+  private readonly reads: Reads<D>
   private readonly writes: Writes
   private readonly tombstones: Tombstones
   private readonly files: FileTable
+  private readonly indexDir: string | null
+  private readonly checkouts = new Set<MultiDrive<D>>()
   private readonly disposers: (() => void)[] = []
   private indexing: Promise<void> | null = null
 
-  constructor(primary: Hyperdrive, options: MultiDriveOptions = {}) {
+  constructor(primary: D, options: MultiDriveOptions<D> = {}) {
     super()
     assertDrive(primary, 'the primary')
-    if (options.writer !== undefined) assertDrive(options.writer, 'options.writer')
+    checkOptions(options)
     this.primary = primary
+    const checkout = takePlan(primary)
     const store = createIndexStore(options.index)
+    this.indexDir = typeof options.index === 'string' ? options.index : null
     const resolver = options.resolve ?? 'causal'
     this.indexer = new Indexer({ store, resolver, onCommit: (changes) => this.feed.publish(changes) })
-    this.view = new IndexView(store, resolver)
+    const view = new IndexView(store, resolver)
     this.supervisor = new DriveSupervisor({
       checkpoint: (key) => this.indexer.checkpoint(key),
-      submit: (event) => this.bus.submit(event),
+      submit: (event) => this.bus.submit(event).then(() => this.set.committed(event)),
       warn: (message) => this.warn(message),
-      onStuck: (key, stuck) => this.emit('drive-stuck', this.set.get(key), stuck)
+      onStuck: (key, stuck) => this.emit('drive-stuck', published<D>(this.set.driveFor(key)), stuck),
+      lengthOf: (drive) => this.set.lengthOf(drive)
     })
     this.set = new DriveSet({
-      primary,
-      writer: options.writer,
+      primary: internal(primary),
+      writer: options.writer && internal(options.writer),
       supervisor: this.supervisor,
       indexer: this.indexer,
+      ...(checkout && { initial: checkout.drives, readOnly: true, lengths: checkout.lengths }),
       closing: () => this.closing !== null,
-      onAdd: (drive) => this.emit('drive-add', drive),
-      onRemove: (drive) => this.emit('drive-remove', drive)
+      onAdd: (drive) => {
+        this.waiting.added(drive)
+        this.emit('drive-add', published<D>(drive))
+      },
+      onRemove: (drive) => this.emit('drive-remove', published<D>(drive)),
+      onIndexed: (drive, progress) => this.emit('indexed', published<D>(drive), progress)
     })
-    this.content = new Content((key) => this.set.driveFor(key))
-    this.writes = new Writes({ view: this.view, drives: this.set, content: this.content, now: options.now ?? Date.now })
-    this.tombstones = new Tombstones(this.view, this.writes)
+    this.waiting = new Waiting(this.set)
+    const content = new Content((key) => this.set.driveFor(key), this.waiting.signal)
+    this.reads = new Reads<D>({ view, content, set: this.set, ensureOpen: () => this.ensureOpen() })
+    this.writes = new Writes({ view, drives: this.set, content, now: options.now ?? Date.now })
+    this.tombstones = new Tombstones(view, this.writes)
     this.files = new FileTable(this.writes.fileBackend())
     this.changes$ = this.feed.changes$
     this.ready().catch(safetyCatch)
   }
 
   protected override async _open(): Promise<void> {
-    await this.indexer.open()
+    await this.indexer.open().catch((err: unknown) => {
+      throw this.indexDir === null ? err : indexOpenError(this.indexDir, err)
+    })
     this.indexing = this.indexer.run(this.bus)
-    const core = this.primary.core
     for (const event of ['peer-add', 'peer-remove'] as const) {
-      const forward = (peer: Hypercore.Peer) => this.emit(event, peer)
-      core.on(event, forward)
-      this.disposers.push(() => core.off(event, forward))
+      const forward = (peer: PeerOf<D>) => this.emit(event, peer)
+      this.primary.core.on(event, forward)
+      this.disposers.push(() => this.primary.core.off(event, forward))
     }
     await this.set.addInitial()
   }
 
   /**
-   * `close()` closes the MultiDrive: actors, index, and every added drive; open file descriptors
-   * are written back first, so closing loses nothing written. Idempotent.
-   * `close(fd)` closes a file descriptor from `open()`, writing it back if it was written to.
+   * `close()`: closes checkouts, actors, index and every added drive, after writing back open file
+   * descriptors; reads still waiting for content fail with EUNAVAILABLE. Idempotent.
+   * `close(fd)`: closes a file descriptor from `open()`, written back (EINVAL if `fd` is not one).
    */
   override close(fd?: number): Promise<void> {
-    if (fd !== undefined) return this.ensureOpen().then(() => this.files.close(fd))
-    return this.closeAll()
+    if (fd === undefined) return this.closeAll()
+    if (!Number.isSafeInteger(fd) || fd < 0)
+      return Promise.reject(MultiDriveError.EINVAL(`not a file descriptor: ${String(fd)}`))
+    return this.ensureOpen().then(() => this.files.close(fd))
   }
 
   private async closeAll(): Promise<void> {
@@ -131,15 +142,14 @@ export class MultiDrive extends ReadyResource {
       this.opened && this.closing === null
         ? this.files.flushAll().finally(() => this.writes.close())
         : Promise.resolve()
-    const flushed = await written.then(
-      () => null,
-      (err: unknown) => err
-    )
+    const [flushed] = await Promise.allSettled([written])
     await super.close()
-    if (flushed !== null) throw flushed
+    if (flushed.status === 'rejected') throw flushed.reason
   }
 
   protected override async _close(): Promise<void> {
+    this.waiting.close()
+    await Promise.allSettled([...this.checkouts].map((checkout) => checkout.close()))
     await this.supervisor.stopAll()
     this.bus.close(MultiDriveError.ECLOSED())
     this.indexer.close(MultiDriveError.ECLOSED())
@@ -164,55 +174,58 @@ export class MultiDrive extends ReadyResource {
   }
 
   /** The primary core's peers. */
-  get peers(): Hypercore.Peer[] {
+  get peers(): D['core']['peers'] {
     return this.primary.core.peers
   }
 
-  /** The drive writes go to (see `MultiDriveOptions.writer`), or null. */
-  get writer(): Hyperdrive | null {
-    return this.set.writer
+  /** The drive writes go to (see `MultiDriveOptions.writer`), or null (always null for a checkout). */
+  get writer(): D | null {
+    const writer = this.set.writer
+    return writer === null ? null : published<D>(writer)
   }
 
   get writable(): boolean {
     return this.set.writer !== null
   }
 
-  /** Every drive added, in the order they were added (the primary first). */
-  get drives(): Hyperdrive[] {
-    return this.set.list
+  /** Whether it can still be read (not closing), as Hyperdrive's. */
+  get readable(): boolean {
+    return this.closing === null
   }
 
-  /** Hex drive key -> the length indexed so far (a version vector of the merged view). */
+  /** Every drive added, in the order they were added (the primary first). */
+  get drives(): D[] {
+    return this.set.list.map((drive) => published<D>(drive))
+  }
+
+  /** Hex drive key -> the length indexed so far (a version vector of the merged view; see `checkout`). */
   get version(): Record<string, number> {
     return this.indexer.versions()
   }
 
-  /** Per drive: its actor's lifecycle state, how far it is indexed, and how many nodes were read. */
+  /** Per drive: its actor's lifecycle state (`live` once indexed up to its length), how far it is indexed. */
   get stats(): Record<string, DriveStats> {
     return this.set.stats()
   }
 
   /**
-   * Adds a drive (idempotent); resolves once it is indexed up to its length at the time of the
-   * call, or once it waits for peers (a replica lacking blocks, with no peer connected: it is
-   * indexed as soon as one connects).
+   * Adds a drive (idempotent); resolves once it is indexed up to its length now, or waits for peers
+   * that have its blocks. `{ wait: true }` first asks connected peers for its latest length (as `update()`).
    */
-  async addDrive(drive: Hyperdrive): Promise<void> {
+  async addDrive(drive: D, { wait = false }: { wait?: boolean } = {}): Promise<void> {
     assertDrive(drive, 'addDrive(drive)')
     await this.ensureOpen()
-    await this.set.add(drive)
+    await this.set.add(internal(drive))
+    if (wait) await this.waiting.settle(internal(drive))
   }
 
   /** The added drive with that key (Buffer, hex or z-base-32), if any. */
-  hasDrive(key: Buffer | Uint8Array | string): Hyperdrive | undefined {
-    return this.set.get(toDriveKey(key))
+  hasDrive(key: Buffer | Uint8Array | string): D | undefined {
+    const drive = this.set.get(toDriveKey(key))
+    return drive === undefined ? undefined : published<D>(drive)
   }
 
-  /**
-   * Removes a drive: its records leave the index (the merged view changes accordingly); the drive
-   * is not closed. Works for drives a persistent index remembers but that were not added this
-   * session. False if the drive is neither added nor indexed.
-   */
+  /** Removes a drive (added, or remembered by the index): its records leave the index; it is not closed. */
   async removeDrive(key: Buffer | Uint8Array | string): Promise<boolean> {
     await this.ensureOpen()
     return this.set.remove(toDriveKey(key))
@@ -224,44 +237,76 @@ export class MultiDrive extends ReadyResource {
     await this.set.flush()
   }
 
+  /**
+   * Asks the connected peers for every drive's latest length (as `core.update({ wait: true })`),
+   * then resolves once the index has caught up with them. True if anything new was indexed.
+   */
+  async update(): Promise<boolean> {
+    await this.ensureOpen()
+    return this.waiting.update()
+  }
+
+  /** As Hyperdrive's: until the returned function is called, `update()` waits for peers being looked for. */
+  findingPeers(): () => void {
+    return this.waiting.findingPeers()
+  }
+
+  /** A read-only MultiDrive (EROFS) of the view at a version vector (`multi.version`), over the drives' checkouts. */
+  checkout(version: Record<string, number>): MultiDrive<D> {
+    if (this.closing !== null) throw MultiDriveError.ECLOSED()
+    const plan = planCheckout(this.set, internal(this.primary), version)
+    const view = new MultiDrive<D>(published<D>(plan.primary), { resolve: this.indexer.resolver })
+    this.checkouts.add(view)
+    view.once('close', () => this.checkouts.delete(view))
+    return view
+  }
+
   /** Rebuilds the index from the drives into memory and compares it with this one. */
   async verify(): Promise<VerifyResult> {
     await this.ensureOpen()
-    return verifyIndex({
-      capture: await this.indexer.capture(),
-      resolver: this.indexer.resolver,
-      readable: this.set.keys(),
-      read: async (key, checkpoint, submit) => {
-        const drive = this.set.driveFor(key)
-        // A drive that forked since the capture cannot be read as it was: its difference shows.
-        const to = checkpoint.fork === drive.core.fork ? checkpoint.version : undefined
-        await this.supervisor.readAll(drive, key, to, submit)
-      }
-    })
+    const { indexer, set } = this
+    try {
+      const capture = await indexer.capture()
+      return await verifyIndex({
+        capture,
+        resolver: indexer.resolver,
+        readable: set.keys(),
+        read: (...at) => set.readAt(...at)
+      })
+    } catch (err) {
+      // What close() cut short (the index, the drives) is ECLOSED, whatever the layer below says.
+      throw this.closing === null ? err : MultiDriveError.ECLOSED()
+    }
   }
 
-  /** The winning entry at a path (a file or symlink; null for directories and missing paths). */
-  async entry(path: string): Promise<MergedEntry | null> {
-    const { path: p, node } = await this.lookup(path)
-    return node.type === 'file' || node.type === 'symlink' ? toEntry(p, node.record) : null
+  /**
+   * The winning entry at a path (file or symlink; null for directories and missing paths), as
+   * Hyperdrive's: `{ follow: true }` follows symlinks; an entry object is handed back as is.
+   */
+  entry<E extends EntryLike>(entry: E, opts?: EntryOptions): Promise<E>
+  entry(path: string, opts?: EntryOptions): Promise<MergedEntry | null>
+  entry(target: string | EntryLike, opts: EntryOptions = {}): Promise<MergedEntry | EntryLike | null> {
+    return this.reads.entry(target, opts)
   }
 
   /** Whether a file or symlink exists at the path (as Hyperdrive's `exists`). */
   async exists(path: string): Promise<boolean> {
-    return (await this.entry(path)) !== null
+    return (await this.reads.entry(path)) !== null
   }
 
-  /** The winning file's content, or null (missing, a directory, or a symlink). */
-  async get(path: string): Promise<Buffer | null> {
-    const { node } = await this.lookup(path)
-    return node.type === 'file' ? this.content.read(node.record) : null
+  /** The winning file's content (or an entry object's), or null: missing, a directory, a symlink. */
+  get(target: string | EntryLike, opts: WaitOptions = {}): Promise<Buffer | null> {
+    return this.reads.get(target, opts)
   }
 
-  /** Winning file and symlink entries under a folder, sorted by key. */
-  list(folder = '/', { recursive = true }: { recursive?: boolean } = {}): Listing<MergedEntry> {
-    return this.listing(folder, async function* (view, dir) {
-      for await (const [path, node] of view.entriesUnder(dir, { recursive })) yield toEntry(path, node.record)
-    })
+  /** Whether the content of the file at a path (or of every file under a folder) is stored locally. */
+  has(path: string): Promise<boolean> {
+    return this.reads.has(path)
+  }
+
+  /** Winning file and symlink entries under a folder, sorted by key (`ignore` as Hyperdrive's). */
+  list(folder?: string | ListOptions, opts: ListOptions = {}): Listing<MergedEntry> {
+    return typeof folder === 'object' ? this.reads.list('/', folder) : this.reads.list(folder ?? '/', opts)
   }
 
   /**
@@ -269,71 +314,62 @@ export class MultiDrive extends ReadyResource {
    * `{ includeStats: true }`, `{ name, stat }` objects (stats of the entries, links not followed).
    */
   readdir(folder?: string): Listing<string>
-  readdir(folder: string, opts: { includeStats: true }): Listing<{ name: string; stat: Stat }>
-  readdir(folder?: string, opts?: { includeStats?: boolean }): Listing<string> | Listing<{ name: string; stat: Stat }>
+  readdir(folder: string, opts: { includeStats: true }): Listing<{ name: string; stat: Stat<D> }>
+  readdir(
+    folder?: string,
+    opts?: { includeStats?: boolean }
+  ): Listing<string> | Listing<{ name: string; stat: Stat<D> }>
   readdir(
     folder = '/',
     opts: { includeStats?: boolean } = {}
-  ): Listing<string> | Listing<{ name: string; stat: Stat }> {
-    if (!opts.includeStats) return this.listing(folder, (view, dir) => view.children(dir))
-    const statOf = (node: DirNode | FileNode) => this.statOf(node)
-    return this.listing(folder, async function* (view, dir) {
-      for await (const name of view.children(dir)) {
-        const node = view.lookup(childPath(dir, name))
-        if (node.type !== 'missing') yield { name, stat: statOf(node) }
-      }
-    })
+  ): Listing<string> | Listing<{ name: string; stat: Stat<D> }> {
+    return opts.includeStats ? this.reads.readdirWithStats(folder) : this.reads.readdir(folder)
   }
 
-  /** A readable stream of the winning file's bytes (symlinks followed); `start`/`end` are inclusive. */
-  createReadStream(path: string, opts: ByteRange = {}): Readable {
-    return this.content.stream(async () => (await this.fileAt(path)).record, opts)
+  /** A readable stream of the winning file (or an entry object's); `start`/`end` are inclusive. */
+  createReadStream(target: string | EntryLike, opts: ByteRange & WaitOptions = {}): Readable {
+    return this.reads.createReadStream(target, opts)
   }
 
   /** Like `fs.stat`: follows symlinks; ENOENT if nothing lives at the path. */
-  async stat(path: string): Promise<Stat> {
-    await this.ensureOpen()
-    const { path: p, node } = follow(this.view, toPath(path, { root: true }))
-    if (node.type === 'missing') throw MultiDriveError.ENOENT(p)
-    return this.statOf(node)
+  stat(path: string): Promise<Stat<D>> {
+    return this.reads.stat(path)
   }
 
   /** Like `fs.lstat`: a symlink is stat-ed itself. */
-  async lstat(path: string): Promise<Stat> {
-    const { path: p, node } = await this.lookup(path)
-    if (node.type === 'missing') throw MultiDriveError.ENOENT(p)
-    return this.statOf(node)
+  lstat(path: string): Promise<Stat<D>> {
+    return this.reads.stat(path, { follow: false })
   }
 
   /** Resolves if the path exists (file, symlink or directory); ENOENT otherwise. */
   async access(path: string): Promise<void> {
-    await this.stat(path)
+    await this.reads.stat(path)
   }
 
-  /** The winning file's content (following symlinks), decoded if an encoding is given. */
-  async readFile(path: string, encoding?: Encoding | { encoding?: Encoding }): Promise<Buffer | string> {
-    const data = await this.content.read((await this.fileAt(path)).record)
-    const enc = typeof encoding === 'string' ? encoding : encoding?.encoding
-    return enc ? data.toString(enc) : data
+  /** The winning file's content (symlinks followed): a string with an encoding, else a Buffer. */
+  readFile(path: string, encoding: Encoding | (ReadFileOptions & { encoding: Encoding })): Promise<string>
+  readFile(path: string, opts?: ReadFileOptions & { encoding?: null }): Promise<Buffer>
+  readFile(path: string, opts?: Encoding | ReadFileOptions): Promise<Buffer | string>
+  async readFile(path: string, opts: Encoding | ReadFileOptions = {}): Promise<Buffer | string> {
+    const { encoding, ...wait } = typeof opts === 'string' ? { encoding: opts } : opts
+    const data = await this.reads.readFile(path, wait)
+    return encoding ? data.toString(encoding) : data
   }
 
   /** Which drive wins a path and why: every candidate, the heads, and whether they conflict. */
   async whoWins(path: string): Promise<WhoWins> {
-    await this.ensureOpen()
-    const { winner, candidates, heads, conflict } = await this.view.resolve(toPath(path, { root: true }))
-    return { winner, candidates, heads, conflict }
+    return this.reads.whoWins(path)
   }
 
   /** Paths under a folder whose records have several heads (or a file lost to a directory). */
   conflicts(folder = '/'): Listing<string> {
-    return this.listing(folder, (view, dir) => view.conflictsUnder(dir))
+    return this.reads.conflicts(folder)
   }
 
   /** The drive whose tombstone wins the path, if a tombstone wins it. */
-  async getTombstone(path: string): Promise<Hyperdrive | null> {
-    await this.ensureOpen()
-    const tombstone = await this.tombstones.winning(toPath(path))
-    return tombstone === null ? null : (this.set.get(tombstone.drive) ?? null)
+  async getTombstone(path: string): Promise<D | null> {
+    const drive = await this.mutate(path, (p) => this.tombstones.winningDrive(p, this.set))
+    return drive === null ? null : published<D>(drive)
   }
 
   /**
@@ -348,10 +384,8 @@ export class MultiDrive extends ReadyResource {
   }
 
   /** Writes a file into the writer drive (EISDIR over a directory, ENOTDIR under a file). */
-  async put(path: string, data: Buffer | Uint8Array | string, opts: PutOptions = {}): Promise<void> {
-    const p = toPath(path)
-    await this.ensureOpen()
-    await this.writes.put(p, typeof data === 'string' ? Buffer.from(data) : data, opts)
+  async put(path: string, data: Buffer | Uint8Array | string, opts: FileOptions = {}): Promise<void> {
+    await this.mutate(path, (p) => this.writes.put(p, typeof data === 'string' ? Buffer.from(data) : data, opts))
   }
 
   /** `put` with fs-style options: an encoding string or `{ encoding, metadata, executable }`. */
@@ -376,10 +410,7 @@ export class MultiDrive extends ReadyResource {
     await this.mutate(path, (p) => this.writes.unlink(p))
   }
 
-  /**
-   * Writes a directory marker (directories also exist implicitly, through the files under them).
-   * EEXIST if something lives there, unless `recursive` and it is a directory (as `fs.mkdir`).
-   */
+  /** A directory marker; EEXIST if something lives there, unless `recursive` and it is a directory. */
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     await this.mutate(path, (p) => this.writes.mkdir(p, opts))
   }
@@ -389,12 +420,7 @@ export class MultiDrive extends ReadyResource {
     await this.mutate(path, (p) => this.writes.rmdir(p, opts))
   }
 
-  /**
-   * `true`: mark the path deleted with a tombstone in the writer (the writer's own copy stays under
-   * it, so this can be undone). `false`: undo deletion: the writer's own tombstone goes, and if
-   * another drive's tombstone still wins, the best live version of the path is copied into the
-   * writer so that it wins again.
-   */
+  /** `true`: an undoable tombstone in the writer. `false`: undo deletion, even another drive's (copy-on-write). */
   async setTombstone(path: string, active: boolean): Promise<void> {
     await this.mutate(path, (p) => this.tombstones.set(p, active))
   }
@@ -404,10 +430,7 @@ export class MultiDrive extends ReadyResource {
     await this.mutate(path, (p) => this.tombstones.erase(p))
   }
 
-  /**
-   * Sets one metadata key of the winning file. Copy-on-write: a file owned by another drive is
-   * copied into the writer with the new metadata.
-   */
+  /** Sets one metadata key of the winning file (copy-on-write for files of other drives). */
   async setMetadata(path: string, key: string, value: unknown): Promise<void> {
     await this.mutate(path, (p) => this.writes.updateMetadata(p, (metadata) => ({ ...metadata, [key]: value })))
   }
@@ -424,14 +447,11 @@ export class MultiDrive extends ReadyResource {
   }
 
   /** A writable stream into a new file in the writer; the file appears when the stream finishes. */
-  createWriteStream(path: string, opts: PutOptions = {}): Writable {
+  createWriteStream(path: string, opts: FileOptions = {}): Writable {
     return bufferedWriteStream((content) => this.put(path, content, opts))
   }
 
-  /**
-   * Opens a file: flags as `fs.open` ('r', 'r+', 'w', 'w+', 'a', 'a+', with 'x' for exclusive).
-   * Symlinks are followed. Writes are buffered and written back to the writer on `close(fd)`.
-   */
+  /** Opens a file with `fs.open` flags (symlinks followed); writes are buffered until `close(fd)`. */
   async open(path: string, flags = 'r'): Promise<number> {
     await this.ensureOpen()
     return this.files.open(toPath(path), flags)
@@ -449,52 +469,26 @@ export class MultiDrive extends ReadyResource {
     return this.files.write(fd, buffer, ...at)
   }
 
-  /** Downloads only the winning blobs under a folder (or of one file). */
-  async download(folder = '/'): Promise<void> {
-    await this.ensureOpen()
-    await this.content.download(this.view.filesAt(toPath(folder, { root: true })))
+  /** Downloads only the winning blobs under a folder (or of one file): `await` it or its `done()`. */
+  download(folder = '/'): Download {
+    return this.reads.download(folder)
+  }
+
+  /** A MirrorDrive from the merged view into `out` (a Hyperdrive, a Localdrive, a MultiDrive). */
+  mirror(out: object, opts: MirrorOptions = {}): MirrorLike {
+    return mirror(this, out, opts)
   }
 
   /** Registers a replication extension on the primary's core. */
-  registerExtension<M = unknown>(name: string, handlers: Hypercore.ExtensionHandlers<M> = {}): Hypercore.Extension<M> {
+  registerExtension<M = unknown>(name: string, handlers: ExtensionHandlers<M> = {}): ExtensionLike<M> {
     return this.primary.core.registerExtension(name, handlers)
   }
 
-  /** What lives at a path (links not followed). */
-  private async lookup(path: string): Promise<{ path: DrivePath; node: PathNode }> {
-    await this.ensureOpen()
-    const p = toPath(path, { root: true })
-    return { path: p, node: this.view.lookup(p) }
-  }
-
-  /** The file a path names, symlinks followed: ENOENT if missing, EISDIR for a directory. */
-  private async fileAt(path: string): Promise<FileNode> {
-    await this.ensureOpen()
-    const { path: p, node } = follow(this.view, toPath(path, { root: true }))
-    if (node.type === 'missing') throw MultiDriveError.ENOENT(p)
-    if (node.type === 'dir') throw MultiDriveError.EISDIR(p)
-    return node
-  }
-
-  private statOf(node: DirNode | FileNode): Stat {
-    return new Stat(node, node.record ? (this.set.get(node.record.drive as DriveKey) ?? null) : null)
-  }
-
-  /** A listing of a folder, opened (and its path checked) when it is first read. */
-  private listing<T>(folder: string, source: (view: IndexView, dir: DrivePath) => AsyncIterable<T>): Listing<T> {
-    return new Listing(
-      async function* (this: MultiDrive) {
-        await this.ensureOpen()
-        yield* source(this.view, toPath(folder, { root: true }))
-      }.bind(this)
-    )
-  }
-
-  /** Runs a change of the merged view on a checked path, once open. */
-  private async mutate(path: string, run: (path: DrivePath) => Promise<void>): Promise<void> {
+  /** Runs a change (or a look at tombstones) of the merged view on a checked non-root path, once open. */
+  private async mutate<T>(path: string, run: (path: DrivePath) => Promise<T>): Promise<T> {
     const p = toPath(path)
     await this.ensureOpen()
-    await run(p)
+    return run(p)
   }
 
   private warn(message: string): void {

@@ -1,6 +1,6 @@
 /** `stat` results: shaped like Node's `fs.Stats`, plus the drive that won the path. */
-import type Hyperdrive from 'hyperdrive'
 import type { BlobId, RecordKind } from '../events/types.js'
+import type { HyperdriveLike } from './hyperdrive-like.js'
 
 const S_IFREG = 0o100000
 const S_IFDIR = 0o040000
@@ -22,7 +22,7 @@ export interface StatSource {
   } | null
 }
 
-export class Stat {
+export class Stat<D extends HyperdriveLike = HyperdriveLike> {
   /** File type and permission bits, as `fs.Stats#mode`. */
   readonly mode: number
   readonly size: number
@@ -36,14 +36,14 @@ export class Stat {
   /** The user's metadata of the winning record. */
   readonly metadata: unknown
   /** The drive whose record won this path (null for a directory that only exists through its children). */
-  readonly drive: Hyperdrive | null
+  readonly drive: D | null
   /** Hex key of that drive. */
   readonly driveKey: string | null
   /** A symlink's target. */
   readonly linkname: string | null
 
   /** @internal Built by MultiDrive from its index. */
-  constructor(source: StatSource, drive: Hyperdrive | null) {
+  constructor(source: StatSource, drive: D | null) {
     const dir = source.type === 'dir'
     // A file that lost to live children says nothing about the directory that won.
     const record = dir && source.record?.kind !== 'dir' ? null : source.record

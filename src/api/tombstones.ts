@@ -2,12 +2,13 @@
  * The seed's tombstone API, on top of the writes: which drive's tombstone wins a path, a reversible
  * tombstone, undoing one (even another drive's), and erasing the writer's own.
  */
+import type Hyperdrive from 'hyperdrive'
 import { ROOT_PATH } from '../events/paths.js'
 import type { DrivePath } from '../events/types.js'
 import { resolveRecords } from '../index-store/resolve.js'
-import { ancestorsOf, type StoredRecord } from '../index-store/schema.js'
+import { ancestorsOf } from '../index-store/schema.js'
 import type { IndexView } from '../index-store/view.js'
-import { keyOf } from './drive-set.js'
+import { type DriveSet, keyOf } from './drive-set.js'
 import type { Writes } from './writes.js'
 
 export class Tombstones {
@@ -19,10 +20,10 @@ export class Tombstones {
     this.writes = writes
   }
 
-  /** The tombstone that wins the path, if a tombstone wins it. */
-  async winning(path: DrivePath): Promise<StoredRecord | null> {
+  /** The added drive whose tombstone wins the path, if a tombstone wins it. */
+  async winningDrive(path: DrivePath, set: DriveSet): Promise<Hyperdrive | null> {
     const { record } = await this.view.resolve(path)
-    return record !== null && record.kind === 'tombstone' ? record : null
+    return (record?.kind === 'tombstone' && set.get(record.drive)) || null
   }
 
   /**

@@ -63,12 +63,17 @@ test('a failing commit retries with backoff and recovers', async () => {
   await supervisor.stopAll()
 })
 
-test('a replica with no peers waits for peers, then catches up when one connects', async () => {
+test('a replica lacking blocks with no peers waits for peers, then catches up when one connects', async () => {
   const a = await peer('a')
   const b = await peer('b')
   await a.drive.put('/x', Buffer.from('x'))
   const replica = await b.open(a.drive.key)
   const key = keyOf(replica)
+  // The replica learns a's length, not its blocks.
+  let stop = replicate(a, b)
+  await once(replica.core, 'peer-add')
+  await replica.core.update({ wait: true })
+  stop()
   let checkpoint = null as Checkpoint | null
   let committed: () => void = () => {}
   const supervisor = new DriveSupervisor({
@@ -82,12 +87,36 @@ test('a replica with no peers waits for peers, then catches up when one connects
   supervisor.start(key, replica)
   await supervisor.whenState(key, ['waitingForPeers'])
   assert.is(checkpoint?.version ?? 0, 0)
-  const stop = replicate(a, b)
-  await once(replica.core, 'peer-add')
-  // The replica learns a's length from the peer, then its actor reads up to it.
+  stop = replicate(a, b)
   while (checkpoint?.version !== a.drive.core.length) await new Promise<void>((resolve) => (committed = resolve))
+  await supervisor.whenState(key, ['live'])
   assert.ok(supervisor.stats(key).nodesRead > 0)
   stop()
+  await supervisor.stopAll()
+})
+
+test('a replica read to its length is live without peers', async () => {
+  const a = await peer('a')
+  const b = await peer('b')
+  await a.drive.put('/x', Buffer.from('x'))
+  const replica = await b.open(a.drive.key)
+  const stop = replicate(a, b)
+  await once(replica.core, 'peer-add')
+  await replica.core.update({ wait: true })
+  await replica.core.download({ start: 0, end: replica.core.length }).done()
+  stop()
+  let checkpoint = null as Checkpoint | null
+  const supervisor = new DriveSupervisor({
+    checkpoint: () => checkpoint,
+    submit: async (event) => {
+      if (event.checkpoint !== null) checkpoint = event.checkpoint
+    },
+    warn: () => {}
+  })
+  supervisor.start(keyOf(replica), replica)
+  await supervisor.whenState(keyOf(replica), ['live'])
+  assert.is(checkpoint?.version, a.drive.core.length)
+  assert.is(replica.core.peers.length, 0)
   await supervisor.stopAll()
 })
 

@@ -21,7 +21,10 @@ export interface Cluster {
   settle(): Promise<void>
 }
 
-export async function cluster(n: number, options: (i: number) => MultiDriveOptions = () => ({})): Promise<Cluster> {
+export async function cluster(
+  n: number,
+  options: (i: number) => MultiDriveOptions<Hyperdrive> = () => ({})
+): Promise<Cluster> {
   const peers = await Promise.all(Array.from({ length: n }, (_, i) => peer(`p${i}`)))
   const members: Member[] = []
   for (const [i, p] of peers.entries()) {

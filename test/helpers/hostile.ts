@@ -28,7 +28,7 @@ export const MAX_PATH_DEPTH = 256
 /** Case 7: the longest the event loop may be held while hostile records are indexed (ms). */
 export const MAX_STALL_MS = 250
 /** Case 4: the code of a read through a blob pointer the drive's blobs core cannot hold. */
-export const BAD_POINTER_CODE = 'ENOENT'
+export const BAD_POINTER_CODE = 'EUNAVAILABLE'
 /**
  * Case 2: a drive whose log holds a block that does not decode is indexed up to that block, then
  * shows in `multi.stats[hexKey]` as `{ state: STUCK_STATE, stuck: { seq, reason } }`, and the
@@ -52,7 +52,7 @@ export function stuckOf(multi: MultiDrive, drive: Hyperdrive): Stuck | null {
 /** Case 2: every STUCK_EVENT a MultiDrive emits from now on. */
 export function stuckEvents(multi: MultiDrive): (Stuck & { drive: string })[] {
   const events: (Stuck & { drive: string })[] = []
-  multi.on(STUCK_EVENT, (event: Stuck & { drive: string }) => events.push(event))
+  multi.on(STUCK_EVENT, (drive, stuck) => events.push({ drive: hexKey(drive as Hyperdrive), ...stuck }))
   return events
 }
 

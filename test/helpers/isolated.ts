@@ -8,7 +8,7 @@ const [scenario = '', ...args] = process.argv.slice(2)
 
 async function forgedDownload(kind: number): Promise<IsolatedResult> {
   const { multi } = await forgedPointerSetup(kind)
-  const o = await outcome(multi.download('/'))
+  const o = await outcome(multi.download('/').done())
   if (o.status !== 'rejected') return { status: o.status }
   return { status: 'rejected', code: codeOf(o) }
 }

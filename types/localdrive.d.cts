@@ -1,0 +1,16 @@
+// Ambient declarations for localdrive 2 (tests only): a folder seen as a drive.
+declare module 'localdrive' {
+  class Localdrive {
+    constructor(root: string, opts?: { metadata?: unknown; followLinks?: boolean })
+    readonly root: string
+    ready(): Promise<void>
+    close(): Promise<void>
+    put(key: string, data: Buffer | Uint8Array | string, opts?: { executable?: boolean }): Promise<void>
+    get(key: string): Promise<Buffer | null>
+    del(key: string): Promise<void>
+    exists(key: string): Promise<boolean>
+    entry(key: string): Promise<{ key: string; value: { executable: boolean; linkname: string | null } } | null>
+    list(folder?: string): AsyncIterable<{ key: string }>
+  }
+  export = Localdrive
+}
