@@ -1,0 +1,88 @@
+/**
+ * `multidrive serve`: opens the data dir (creating the writer on first run), joins hyperswarm for
+ * every merged drive, and serves the merged view over HTTP. SIGINT/SIGTERM: stop accepting, close
+ * the swarm, close the MultiDrive, exit 0.
+ */
+import type { DataDir } from './data-dir.js'
+import { createHttpServer } from './http.js'
+import { LocalOperations } from './operations.js'
+import { untilSignal } from './signals.js'
+import { ChangeLog } from './sse.js'
+import { type BootstrapNode, DriveSwarm, formatBootstrap } from './swarm.js'
+import { Workspace } from './workspace.js'
+
+/** How long an HTTP read waits for peers to send content this peer lacks. */
+const FETCH_WAIT_MS = 10_000
+
+export interface ServeOptions {
+  host: string
+  port: number
+  swarm: boolean
+  bootstrap?: BootstrapNode[]
+  writable: boolean
+}
+
+export async function serve(dir: DataDir, opts: ServeOptions): Promise<void> {
+  // Listening from the start: a signal during startup (or right after the URL is printed) still
+  // ends in a clean shutdown.
+  const stopped = untilSignal()
+  const workspace = await Workspace.open(dir, { create: true, command: 'serve' })
+  const changes = new ChangeLog(workspace.multi.changes$)
+  const network = opts.swarm
+    ? new DriveSwarm({
+        store: workspace.store,
+        multi: workspace.multi,
+        seed: await dir.swarmSeed(),
+        bootstrap: opts.bootstrap
+      })
+    : null
+  let app: Awaited<ReturnType<typeof createHttpServer>> | undefined
+  let url: string
+  const shutdown = async () => {
+    await app?.close()
+    await network?.destroy()
+    changes.close()
+    await workspace.close()
+  }
+  try {
+    network?.start()
+    const token = opts.writable ? await dir.token() : null
+    const ops = new LocalOperations(workspace, {
+      fetchWaitMs: network ? FETCH_WAIT_MS : 0,
+      peersOf: (key) => network?.peersOf(key) ?? 0
+    })
+    app = await createHttpServer({
+      workspace,
+      ops,
+      changes,
+      writable: opts.writable,
+      token,
+      fetchWaitMs: network ? FETCH_WAIT_MS : 0,
+      network: () => ({ swarm: network !== null, connections: network?.connections ?? 0 })
+    })
+    url = await app.listen({ host: opts.host, port: opts.port })
+    await dir.writeHolder({ command: 'serve', url, writable: opts.writable })
+  } catch (err) {
+    await shutdown().catch(() => {})
+    throw err
+  }
+
+  const key = workspace.writerKey
+  const lines = [
+    `multidrive serving ${url}`,
+    `writer: ${key}`,
+    `data: ${dir.root}`,
+    network
+      ? `swarm: ${workspace.driveKeys.length} drive(s) on ${opts.bootstrap ? `bootstrap ${formatBootstrap(opts.bootstrap)}` : 'the public DHT'}`
+      : 'swarm: off (--no-swarm)',
+    opts.writable
+      ? `writes: on, with Authorization: Bearer $(cat ${dir.tokenFile})`
+      : 'writes: off (serve --writable turns them on)',
+    'another machine joins with:',
+    `  multidrive add ${key}        # there, then here: multidrive add <its writer key>`
+  ]
+  console.log(lines.join('\n'))
+
+  await stopped
+  await shutdown()
+}
