@@ -116,7 +116,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
   const app = Fastify({
     logger: false,
     bodyLimit: MAX_UPLOAD_BYTES,
-    return503OnClosing: true,
+    // Requests racing a shutdown get our JSON errors (ECLOSED), not fastify's own 503 body.
+    return503OnClosing: false,
     // A URL the router cannot even decode gets the same JSON error as any bad path.
     frameworkErrors: (err, _request, reply) => {
       const json = reply as FastifyReply

@@ -30,9 +30,10 @@ export interface LsJson {
   entries: (StatJson & { name: string })[]
 }
 
+/** A winning record in a change: a file, a symlink, or a directory marker (from mkdir). */
 export interface EntryJson {
   path: string
-  type: 'file' | 'symlink'
+  type: EntryType
   size: number
   executable: boolean
   linkname: string | null
@@ -99,7 +100,8 @@ export function entryJson(entry: MergedEntry | null): EntryJson | null {
   const { value } = entry
   return {
     path: entry.key,
-    type: value.linkname ? 'symlink' : 'file',
+    // The change stream carries mkdir markers as entries with neither blob nor link.
+    type: value.linkname ? 'symlink' : value.blob === null ? 'directory' : 'file',
     size: value.blob?.byteLength ?? 0,
     executable: value.executable,
     linkname: value.linkname,

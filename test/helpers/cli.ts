@@ -107,6 +107,21 @@ export function lineMatching(child: ChildProcess, pattern: RegExp, timeoutMs = 3
   })
 }
 
+/** Starts a long-running `multidrive ...args` (killed by `cleanup()`); resolves with its process. */
+export function spawnLong(args: string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, ...opts.env },
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  cleanups.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  return { child, exited }
+}
+
 /** A running `multidrive --data DIR serve ...`. */
 export class Serve {
   readonly data: string
@@ -122,17 +137,17 @@ export class Serve {
   }
 
   /** Starts `serve` on a free port; resolves once it prints its URL. */
-  static async start(data: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<Serve> {
-    const child = spawn(process.execPath, [BIN, '--data', data, 'serve', '--port', '0', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await exited
-    }
-    cleanups.push(stop)
+  static start(data: string, args: string[] = [], env: Record<string, string | undefined> = {}): Promise<Serve> {
+    return Serve.spawn(data, ['--data', data, 'serve', '--port', '0', ...args], { env })
+  }
+
+  /** Starts `multidrive ...args` (a serve of `data`); resolves once it prints its URL. */
+  static async spawn(
+    data: string,
+    args: string[],
+    opts: { env?: Record<string, string | undefined>; cwd?: string } = {}
+  ): Promise<Serve> {
+    const { child, exited } = spawnLong(args, opts)
     const match = await lineMatching(child, /serving (http:\/\/\S+)/)
     // Drain the rest so a full pipe never blocks the server.
     child.stdout?.resume()
