@@ -89,7 +89,8 @@ export class ChangeLog {
 /** Open SSE responses, so a closing server can end them. */
 export class ChangeStreams {
   private readonly log: ChangeLog
-  private readonly open = new Set<ServerResponse>()
+  /** Each open response with what ends its listener and timer. */
+  private readonly open = new Map<ServerResponse, () => void>()
 
   constructor(log: ChangeLog) {
     this.log = log
@@ -109,7 +110,6 @@ export class ChangeStreams {
       'X-Accel-Buffering': 'no'
     })
     res.flushHeaders()
-    this.open.add(res)
 
     const lastEventId = req.headers['last-event-id']
     const resumeFrom = typeof lastEventId === 'string' ? log.parse(lastEventId) : null
@@ -126,7 +126,7 @@ export class ChangeStreams {
     }
 
     const pump = () => {
-      if (waiting || res.destroyed) return
+      if (waiting || res.destroyed || res.writableEnded) return
       while (cursor < log.head) {
         if (!log.covers(cursor)) {
           if (!relist('gap')) return drainThen()
@@ -152,20 +152,24 @@ export class ChangeStreams {
 
     const stopListening = log.onAppend(pump)
     const heartbeat = setInterval(() => {
-      if (!waiting) res.write(': keep-alive\n\n')
+      if (!waiting && !res.destroyed && !res.writableEnded) res.write(': keep-alive\n\n')
     }, HEARTBEAT_MS)
     const cleanup = () => {
       stopListening()
       clearInterval(heartbeat)
       this.open.delete(res)
     }
+    this.open.set(res, cleanup)
     res.once('close', cleanup)
     pump()
   }
 
-  /** Ends every stream (the server is closing). */
+  /** Ends every stream (the server is closing): nothing is written to them after this. */
   closeAll(): void {
-    for (const res of this.open) res.end()
+    for (const [res, cleanup] of this.open) {
+      cleanup()
+      res.end()
+    }
   }
 }
 

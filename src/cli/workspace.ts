@@ -71,7 +71,7 @@ export class Workspace {
     try {
       await withIndexingProgress(multi, workspace.load())
     } catch (err) {
-      await workspace.close()
+      await workspace.close().catch(() => {}) // the first error is the one to report
       throw lockedError(dir, err) ?? err
     }
     return workspace
@@ -136,9 +136,16 @@ export class Workspace {
     return key
   }
 
+  /** Closes the MultiDrive, then the corestore, and releases the data dir, whatever failed. */
   async close(): Promise<void> {
-    await this.multi.close().catch(() => {})
-    await this.store.close()
-    await this.dir.clearHolder()
+    try {
+      await this.multi.close()
+    } finally {
+      try {
+        await this.store.close()
+      } finally {
+        await this.dir.clearHolder()
+      }
+    }
   }
 }
