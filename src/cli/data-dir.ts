@@ -148,6 +148,11 @@ export class DataDir {
   }
 }
 
+/** What a command that needs existing data says on a data dir never initialised. */
+export function notInitialised(dir: DataDir): CliError {
+  return new CliError('ENOENT', `no multidrive data in ${dir.root}: run 'multidrive init' first`)
+}
+
 /** Names the process holding a data dir, for ELOCKED messages. */
 export function heldBy(dir: DataDir, holder: Holder): string {
   return `the data dir ${dir.root} is in use by 'multidrive ${holder.command}' (pid ${holder.pid})`

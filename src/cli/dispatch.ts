@@ -4,7 +4,7 @@
  * other holder gets a one-line ELOCKED naming it. Otherwise the command opens the dir itself.
  */
 import { CliError } from './cli-error.js'
-import { type DataDir, heldBy } from './data-dir.js'
+import { type DataDir, heldBy, notInitialised } from './data-dir.js'
 import type { DriveOperations } from './operations.js'
 import { RemoteOperations } from './remote.js'
 import type { Workspace } from './workspace.js'
@@ -51,6 +51,7 @@ export async function withWorkspace<T>(
   fn: (workspace: Workspace) => Promise<T>
 ): Promise<T> {
   await assertFree(dir)
+  if (!opts.create && (await dir.readConfig()) === null) throw notInitialised(dir)
   const { Workspace } = await import('./workspace.js')
   const workspace = await Workspace.open(dir, opts)
   try {

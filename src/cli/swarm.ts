@@ -29,6 +29,8 @@ const REFRESH_MAX_MS = 30_000
  * handshake within a round trip.
  */
 const SILENT_CONNECTION_MS = 3_000
+/** How long shutdown may take to unannounce (an unreachable DHT would make it ~10 s). */
+const LEAVE_TIMEOUT_MS = 2_000
 
 /** `HOST:PORT[,HOST:PORT...]` (as `multidrive testnet` prints it); EUSAGE if malformed. */
 export function parseBootstrap(value: string): BootstrapNode[] {
@@ -180,10 +182,26 @@ export class DriveSwarm {
     this.topics.delete(key)
   }
 
+  /**
+   * Leaves every topic and closes the swarm, unannouncing politely for a bounded time; past it,
+   * the DHT node is destroyed outright (announcements expire by themselves).
+   */
   async destroy(): Promise<void> {
     for (const dispose of this.disposers.splice(0)) dispose()
-    await Promise.all([...this.topics.values()].map((t) => t.destroy()))
+    const graceful = (async () => {
+      await Promise.all([...this.topics.values()].map((t) => t.destroy()))
+      await this.swarm.destroy()
+    })()
     this.topics.clear()
-    await this.swarm.destroy()
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), LEAVE_TIMEOUT_MS)
+    })
+    const timedOut = await Promise.race([graceful.then(() => false), late])
+    clearTimeout(timer)
+    if (timedOut) {
+      graceful.catch(() => {})
+      await this.swarm.dht.destroy({ force: true })
+    }
   }
 }

@@ -9,7 +9,7 @@ import Hyperdrive from 'hyperdrive'
 import mutexify from 'mutexify/promise.js'
 import { MultiDrive, MultiDriveError } from '../index.js'
 import { CliError } from './cli-error.js'
-import { type Config, type DataDir, heldBy } from './data-dir.js'
+import { type Config, type DataDir, heldBy, notInitialised } from './data-dir.js'
 import { parseDriveKey } from './names.js'
 import { withIndexingProgress } from './progress.js'
 
@@ -45,9 +45,7 @@ export class Workspace {
     const holder = await dir.holder()
     if (holder !== null) throw new CliError('ELOCKED', heldBy(dir, holder))
     let config = await dir.readConfig()
-    if (config === null && !opts.create) {
-      throw new CliError('ENOENT', `no multidrive data in ${dir.root}: run 'multidrive init' first`)
-    }
+    if (config === null && !opts.create) throw notInitialised(dir)
     const store = new Corestore(dir.corestore)
     const writer = new Hyperdrive(store.namespace('writer'))
     try {

@@ -73,7 +73,7 @@ test('multidrive add/who/drives/remove/verify report the merge', async () => {
   )
   assert.equal([drives.writer, drives.drives[0].state, drives.drives[0].progress], [who.winner.drive, 'live', 1])
   await ok(md('remove', other))
-  assert.is(await ok(md('verify')), 'ok: the index matches the drives')
+  assert.is(JSON.parse(await ok(md('drives', '--json'))).drives.length, 1)
 })
 
 test('a bad key, a bad path, an unknown drive: one line, exit 1, data dir untouched', async () => {

@@ -75,10 +75,15 @@ test('the two-machine walkthrough in README.md works as written', async () => {
       assert.match(keys[data] as string, /^[0-9a-f]{64}$/)
     } else if (comment && (sub === 'cat' || sub === 'ls')) {
       const expected = comment.trim().split(/\s+/).join(' ')
-      await poll(async () => {
-        const result = await run(args, { cwd })
-        return result.stdout.trim().split(/\s+/).join(' ') === expected ? true : undefined
-      }, `${line} to print ${expected}`)
+      await poll(
+        async () => {
+          const result = await run(args, { cwd })
+          return result.stdout.trim().split(/\s+/).join(' ') === expected ? true : undefined
+          // Each try is a process start: not too often.
+        },
+        `${line} to print ${expected}`,
+        { intervalMs: 500 }
+      )
       checked++
     } else {
       await ok(args, { cwd, ...(input === undefined ? {} : { input }) })

@@ -178,8 +178,15 @@ export class Serve {
   }
 }
 
-/** Calls `probe` until it returns something other than undefined, or fails after the deadline. */
-export async function poll<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+/**
+ * Calls `probe` every `intervalMs` until it returns something other than undefined, or fails after
+ * the deadline.
+ */
+export async function poll<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  { timeoutMs = 30_000, intervalMs = 50 }: { timeoutMs?: number; intervalMs?: number } = {}
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -192,7 +199,7 @@ export async function poll<T>(probe: () => Promise<T | undefined>, what: string,
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`)
     }
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }
 
