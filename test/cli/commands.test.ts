@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import * as id from 'hypercore-id-encoding'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { BIN, cleanup, lineMatching, ok, run, Serve, tempDir } from '../helpers/cli.js'
@@ -58,8 +59,9 @@ test('multidrive put/mkdir/cat/ls/stat/rm write and read the merged view', async
 test('multidrive add/who/drives/remove/verify report the merge', async () => {
   const { md } = await dataDir()
   await ok(md('put', '/a.txt'), { input: 'a' })
-  const other = randomBytes(32).toString('hex') // a drive nobody serves: merged, waiting for peers
-  await ok(md('add', other))
+  const otherKey = randomBytes(32) // a drive nobody serves: merged, waiting for peers
+  const other = otherKey.toString('hex')
+  await ok(md('add', id.encode(otherKey))) // z-base-32, as Holepunch apps print keys
   const who = JSON.parse(await ok(md('who', '/a.txt', '--json')))
   assert.equal(Object.keys(who).sort(), ['candidates', 'conflict', 'heads', 'winner'])
   assert.equal([who.winner.kind, who.candidates.length, who.conflict], ['file', 1, false])

@@ -106,6 +106,24 @@ test('a killed serve writes offline and restarts: the others see its writes', as
   }
 })
 
+test('a drive added through POST /drives on a running serve is joined and replicated', async () => {
+  const data = join(await tempDir(), 'peer-late')
+  await ok(['--data', data, 'put', '/late.txt'], { input: 'joined later' })
+  const key = await ok(['--data', data, 'init']) // prints the key of the drive put created
+  serves.push(await start(data))
+  const res = await fetch(`${serves[0]?.url}/drives`, {
+    method: 'POST',
+    body: JSON.stringify({ key }),
+    headers: { authorization: `Bearer ${tokens[0]}` }
+  })
+  assert.is(res.status, 201)
+  const text = await poll(async () => {
+    const file = await fetch(`${serves[0]?.url}/files/late.txt`)
+    return file.ok ? file.text() : undefined
+  }, 'the late drive’s file')
+  assert.is(text, 'joined later')
+})
+
 test('GET /changes on one serve streams a remote change; Last-Event-ID replays what came meanwhile', async () => {
   const watcher = serves[0] as Serve
   const first = new AbortController()
