@@ -10,6 +10,9 @@ import { CliError } from './cli-error.js'
 import { ensureLocal, type FileContent, resolveFile } from './content.js'
 import type { HttpContext } from './http.js'
 
+/** Files up to this size are read whole and sent as one buffer: a stream costs more than it saves. */
+const BUFFERED_MAX_BYTES = 1024 * 1024
+
 /** A byte range, inclusive, as `createReadStream({ start, end })` takes it. */
 export interface ByteRange {
   start: number
@@ -82,7 +85,12 @@ async function sendFile(ctx: HttpContext, request: FastifyRequest, reply: Fastif
   const length = range === null ? size : range.end - range.start + 1
   reply.header('Content-Length', length)
   if (head || length === 0) return reply.send()
-  return reply.send(ctx.workspace.multi.createReadStream(file.path, range ?? {}))
+  const multi = ctx.workspace.multi
+  if (size <= BUFFERED_MAX_BYTES) {
+    const whole = (await multi.get(file.path)) ?? Buffer.alloc(0)
+    return reply.send(range === null ? whole : whole.subarray(range.start, range.end + 1))
+  }
+  return reply.send(multi.createReadStream(file.path, range ?? {}))
 }
 
 export function registerFileRoutes(app: FastifyInstance, ctx: HttpContext): void {
