@@ -24,11 +24,8 @@ export interface StatJson {
   drive: string | null
 }
 
-export interface LsJson {
-  path: string
-  /** Sorted by name. */
-  entries: (StatJson & { name: string })[]
-}
+/** A directory's entries, sorted by name. */
+export type LsJson = (StatJson & { name: string })[]
 
 /** A winning record in a change: a file, a symlink, or a directory marker (from mkdir). */
 export interface EntryJson {
@@ -64,15 +61,11 @@ export interface DriveJson {
   lastError: string | null
 }
 
-export interface DrivesJson {
-  writer: string
-  drives: DriveJson[]
-}
+/** The merged drives, this peer's writer first. */
+export type DrivesJson = DriveJson[]
 
-export interface ConflictsJson {
-  folder: string
-  conflicts: string[]
-}
+/** Paths with several heads, sorted. */
+export type ConflictsJson = string[]
 
 export type WhoJson = WhoWins
 

@@ -64,10 +64,7 @@ export class LocalOperations implements DriveOperations {
     const stat = await this.multi.stat(dir)
     if (!stat.isDirectory()) throw MultiDriveError.ENOTDIR(dir)
     const listing = await this.multi.readdir(dir, { includeStats: true })
-    return {
-      path: dir,
-      entries: listing.map(({ name, stat }) => ({ name, ...statJson(posix.join(dir, name), stat) }))
-    }
+    return listing.map(({ name, stat }) => ({ name, ...statJson(posix.join(dir, name), stat) }))
   }
 
   async who(path: string): Promise<WhoJson> {
@@ -77,18 +74,15 @@ export class LocalOperations implements DriveOperations {
   async conflicts(folder: string): Promise<ConflictsJson> {
     const conflicts: string[] = []
     for await (const path of this.multi.conflicts(folder)) conflicts.push(path)
-    return { folder: absolute(folder), conflicts }
+    return conflicts
   }
 
   async drives(): Promise<DrivesJson> {
     const stats = this.multi.stats
     const writer = this.workspace.writerKey
-    return {
-      writer,
-      drives: this.workspace.driveKeys.map((key) =>
-        driveJson(key, stats[key], { writer: key === writer, peers: this.peersOf(key) })
-      )
-    }
+    return this.workspace.driveKeys.map((key) =>
+      driveJson(key, stats[key], { writer: key === writer, peers: this.peersOf(key) })
+    )
   }
 
   async read(path: string): Promise<Readable> {

@@ -9,9 +9,9 @@ function short(key: string | null): string {
 }
 
 export function formatLs(listing: LsJson, long: boolean): string {
-  if (!long) return listing.entries.map((e) => e.name).join('\n')
-  const width = Math.max(1, ...listing.entries.map((e) => String(e.size).length))
-  return listing.entries
+  if (!long) return listing.map((e) => e.name).join('\n')
+  const width = Math.max(1, ...listing.map((e) => String(e.size).length))
+  return listing
     .map((e) => {
       const link = e.linkname === null ? '' : ` -> ${e.linkname}`
       return `${TYPE_CHAR[e.type]} ${String(e.size).padStart(width)} ${e.mtime} ${short(e.drive)} ${e.name}${link}`
@@ -56,7 +56,7 @@ export function formatWho(path: string, who: WhoJson): string {
 }
 
 export function formatDrives(drives: DrivesJson): string {
-  return drives.drives
+  return drives
     .map((d) => {
       const progress = d.length === null ? `${d.indexed}/?` : `${d.indexed}/${d.length}`
       const error = d.lastError ? ` (${d.lastError})` : ''
@@ -66,5 +66,5 @@ export function formatDrives(drives: DrivesJson): string {
 }
 
 export function formatConflicts(conflicts: ConflictsJson): string {
-  return conflicts.conflicts.join('\n')
+  return conflicts.join('\n')
 }

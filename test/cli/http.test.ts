@@ -166,26 +166,23 @@ test('path traversal never leaves the merged view: 400 for every spelling', asyn
 test('GET /stat, /ls, /who, /conflicts, /drives, /health answer JSON', async () => {
   const st = await server.json<{ path: string; type: string; size: number; drive: string }>('/stat/docs/b.md')
   assert.equal([st.path, st.type, st.size, st.drive], ['/docs/b.md', 'file', 3, writer])
-  const ls = await server.json<{ path: string; entries: { name: string; type: string }[] }>('/ls/')
-  assert.is(ls.path, '/')
-  const names = ls.entries.map((e) => e.name)
+  const ls = await server.json<{ name: string; path: string; type: string }[]>('/ls/')
+  const names = ls.map((e) => e.name)
   assert.equal(names, [...names].sort())
   assert.ok(names.includes('docs') && names.includes('hello.txt'))
-  assert.is(ls.entries.find((e) => e.name === 'docs')?.type, 'directory')
+  assert.equal(ls.find((e) => e.name === 'docs')?.path, '/docs')
+  assert.is(ls.find((e) => e.name === 'docs')?.type, 'directory')
   assert.equal(
-    (await server.json<{ entries: { name: string }[] }>('/ls/docs')).entries.map((e) => e.name),
+    (await server.json<{ name: string }[]>('/ls/docs')).map((e) => e.name),
     ['a.json', 'b.md']
   )
   assert.equal((await server.json('/ls')) as unknown, ls)
   assert.is((await errorOf(await fetch(url('/ls/hello.txt')))).code, 'ENOTDIR')
   const who = await server.json<{ winner: { drive: string; kind: string }; conflict: boolean }>('/who/hello.txt')
   assert.equal([who.winner.drive, who.winner.kind, who.conflict], [writer, 'file', false])
-  assert.equal(await server.json('/conflicts'), { folder: '/', conflicts: [] })
-  const drives = await server.json<{ writer: string; drives: { key: string; state: string; progress: number }[] }>(
-    '/drives'
-  )
-  assert.is(drives.writer, writer)
-  assert.equal([drives.drives[0]?.key, drives.drives[0]?.state, drives.drives[0]?.progress], [writer, 'live', 1])
+  assert.equal(await server.json('/conflicts'), [])
+  const drives = await server.json<{ key: string; writer: boolean; state: string; progress: number }[]>('/drives')
+  assert.equal([drives[0]?.key, drives[0]?.writer, drives[0]?.state, drives[0]?.progress], [writer, true, 'live', 1])
   const health = await server.json<{ ok: boolean; writer: string; writable: boolean; swarm: boolean }>('/health')
   assert.equal([health.ok, health.writer, health.writable, health.swarm], [true, writer, true, false])
 })
@@ -202,7 +199,7 @@ test('writes need the bearer token: 401 without it or with a wrong one, and noth
   assert.is(drive.status, 401)
   assert.is((await fetch(url('/files/secret.txt'))).status, 404)
   assert.is(await (await fetch(url('/files/hello.txt'))).text(), 'hello again')
-  assert.is((await server.json<{ drives: unknown[] }>('/drives')).drives.length, 1)
+  assert.is((await server.json<unknown[]>('/drives')).length, 1)
 })
 
 test('PUT/DELETE /files/*, PUT /dirs/*, POST and DELETE /drives change the merged view', async () => {
@@ -226,7 +223,7 @@ test('PUT/DELETE /files/*, PUT /dirs/*, POST and DELETE /drives change the merge
   assert.is(add.status, 201)
   assert.is(((await add.json()) as { key: string }).key, key)
   assert.is((await fetch(url('/drives'), { method: 'POST', headers: auth, body: JSON.stringify({ key }) })).status, 200)
-  assert.ok((await server.json<{ drives: { key: string }[] }>('/drives')).drives.some((d) => d.key === key))
+  assert.ok((await server.json<{ key: string }[]>('/drives')).some((d) => d.key === key))
   assert.is((await fetch(url(`/drives/${key}`), { method: 'DELETE', headers: auth })).status, 204)
   const gone = await fetch(url(`/drives/${key}`), { method: 'DELETE', headers: auth })
   assert.is(gone.status, 404)

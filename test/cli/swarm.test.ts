@@ -56,9 +56,9 @@ async function remove(i: number, path: string): Promise<void> {
 
 /** What a peer shows: every name with its winning drive, and who wins /same.txt. */
 async function view(serve: Serve): Promise<string> {
-  const ls = await serve.json<{ entries: { name: string; drive: string; size: number }[] }>('/ls/')
+  const ls = await serve.json<{ name: string; drive: string; size: number }[]>('/ls/')
   const who = await serve.json<{ winner: unknown; conflict: boolean }>('/who/same.txt')
-  return JSON.stringify({ ls: ls.entries.map((e) => [e.name, e.drive, e.size]), who })
+  return JSON.stringify({ ls: ls.map((e) => [e.name, e.drive, e.size]), who })
 }
 
 /** Polls until every peer shows the same view, and that view passes `check`. */
@@ -89,8 +89,8 @@ test('three serves started together converge: writes, a delete of another peerâ€
   assert.equal(contents, Array(3).fill(winner === keys[1] ? 'one' : 'two'))
   // Every peer lists every drive, indexed and connected.
   for (const serve of serves) {
-    const drives = await serve.json<{ drives: { key: string; state: string }[] }>('/drives')
-    assert.equal(drives.drives.map((d) => d.key).sort(), [...keys].sort())
+    const drives = await serve.json<{ key: string; state: string }[]>('/drives')
+    assert.equal(drives.map((d) => d.key).sort(), [...keys].sort())
   }
 })
 
