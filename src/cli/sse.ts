@@ -1,8 +1,9 @@
 /**
- * `GET /changes`: the merged change stream as Server-Sent Events. Every committed change gets an
- * id (`<boot>-<n>`, `boot` naming this server run); the last `capacity` changes are kept so a
- * client reconnecting with `Last-Event-ID` gets what it missed. A client whose id fell out of that
- * window (or comes from another run) gets a `relist` event: re-read what it shows, then follow.
+ * `GET /changes`: the merged change stream as Server-Sent Events. Every committed change is a
+ * default (`message`) event with an id (`<boot>-<n>`, `boot` naming this server run); the last
+ * `capacity` changes are kept so a client reconnecting with `Last-Event-ID` gets what it missed.
+ * A client whose id fell out of that window (or comes from another run) gets a `relist` event:
+ * re-read what it shows, then follow.
  *
  * Nothing is buffered per client: each client is a cursor into the shared window, written while
  * its socket accepts data; a client that stops reading falls behind the window and is told to
@@ -135,7 +136,7 @@ export class ChangeStreams {
         const next = log.after(cursor)
         if (next === undefined) break
         cursor = next.seq
-        if (!res.write(event('change', log.id(next.seq), next.data))) return drainThen()
+        if (!res.write(event(null, log.id(next.seq), next.data))) return drainThen()
       }
       if (!ready) {
         ready = true
@@ -173,6 +174,8 @@ export class ChangeStreams {
   }
 }
 
-function event(name: string, id: string, data: unknown): string {
-  return `event: ${name}\nid: ${id}\ndata: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`
+/** One event; changes have no name, so they are EventSource's default `message` events. */
+function event(name: string | null, id: string, data: unknown): string {
+  const text = typeof data === 'string' ? data : JSON.stringify(data)
+  return `${name === null ? '' : `event: ${name}\n`}id: ${id}\ndata: ${text}\n\n`
 }

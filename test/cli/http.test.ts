@@ -239,7 +239,7 @@ test('GET /changes streams committed changes with ids; Last-Event-ID replays the
   assert.is(ready?.event, 'ready')
   await put('/sse/one.txt', '1')
   const change = (await stream.next()).value
-  assert.is(change?.event, 'change')
+  assert.is(change?.event, 'message')
   const data = JSON.parse(change?.data ?? '{}')
   assert.equal(
     [data.path, data.type, data.after.drive, data.after.size, data.before],
@@ -262,10 +262,10 @@ test('GET /changes streams committed changes with ids; Last-Event-ID replays the
   )
   const replayed = [(await resumed.next()).value, (await resumed.next()).value, (await resumed.next()).value]
   assert.equal(
-    replayed.map((e) => [e?.event, e?.event === 'change' ? JSON.parse(e.data).path : null]),
+    replayed.map((e) => [e?.event, e?.event === 'message' ? JSON.parse(e.data).path : null]),
     [
-      ['change', '/sse/two.txt'],
-      ['change', '/sse/one.txt'],
+      ['message', '/sse/two.txt'],
+      ['message', '/sse/one.txt'],
       ['ready', null]
     ]
   )

@@ -60,11 +60,11 @@ test('ChangeLog ids resume inside the window and re-list outside it', async () =
   // Seen up to 2: 3, 4, 5 are still kept.
   const resumed = await take({ 'last-event-id': h.log.id(2) }, 4)
   assert.equal(
-    resumed.map((e) => [e.event, e.id, e.event === 'change' ? JSON.parse(e.data).path : null]),
+    resumed.map((e) => [e.event, e.id, e.event === 'message' ? JSON.parse(e.data).path : null]),
     [
-      ['change', h.log.id(3), '/3'],
-      ['change', h.log.id(4), '/4'],
-      ['change', h.log.id(5), '/5'],
+      ['message', h.log.id(3), '/3'],
+      ['message', h.log.id(4), '/4'],
+      ['message', h.log.id(5), '/5'],
       ['ready', h.log.id(5), null]
     ]
   )

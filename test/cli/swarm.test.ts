@@ -134,7 +134,7 @@ test('GET /changes on one serve streams a remote change; Last-Event-ID replays w
   await write(1, '/remote.txt', 'from peer 1')
   let lastId = ''
   for await (const e of stream) {
-    if (e.event === 'change' && JSON.parse(e.data).path === '/remote.txt') {
+    if (e.event === 'message' && JSON.parse(e.data).path === '/remote.txt') {
       assert.is(JSON.parse(e.data).after.drive, keys[1])
       lastId = e.id
       break
@@ -152,7 +152,7 @@ test('GET /changes on one serve streams a remote change; Last-Event-ID replays w
   const paths: string[] = []
   for await (const e of resumed) {
     if (e.event === 'ready') break
-    assert.is(e.event, 'change')
+    assert.is(e.event, 'message')
     paths.push(JSON.parse(e.data).path)
   }
   again.abort()
