@@ -26,7 +26,8 @@ export async function serve(dir: DataDir, opts: ServeOptions): Promise<void> {
   // Listening from the start: a signal during startup (or right after the URL is printed) still
   // ends in a clean shutdown.
   const stopped = untilSignal()
-  const workspace = await Workspace.open(dir, { create: true, command: 'serve' })
+  // Serving starts while drives are still being indexed: GET /drives shows how far each is.
+  const workspace = await Workspace.open(dir, { create: true, command: 'serve', background: true })
   const changes = new ChangeLog(workspace.multi.changes$)
   const network = opts.swarm
     ? new DriveSwarm({
@@ -46,6 +47,11 @@ export async function serve(dir: DataDir, opts: ServeOptions): Promise<void> {
   }
   try {
     network?.start()
+    // multi.download() needs every drive that wins a path to be added.
+    workspace.indexed.then(
+      () => network?.downloadWinners(),
+      () => {}
+    )
     const token = opts.writable ? await dir.token() : null
     const ops = new LocalOperations(workspace, {
       fetchWaitMs: network ? FETCH_WAIT_MS : 0,

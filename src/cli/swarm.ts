@@ -131,7 +131,7 @@ export class DriveSwarm {
     })
   }
 
-  /** Joins every merged drive's topic, and follows drives added and removed later. */
+  /** Joins every merged drive's topic, follows drives added and removed later, and downloads changes. */
   start(): void {
     const multi = this.multi
     for (const drive of multi.drives) this.join(drive)
@@ -152,6 +152,10 @@ export class DriveSwarm {
       error: () => {}
     })
     this.disposers.push(() => subscription.unsubscribe())
+  }
+
+  /** Fetches every winning file not stored here yet (once the drives are added). */
+  downloadWinners(): void {
     this.download('/')
   }
 

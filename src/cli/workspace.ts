@@ -27,6 +27,8 @@ export class Workspace {
   readonly store: Corestore
   readonly multi: MultiDrive
   private config: Config
+  /** Every configured drive added and indexed (up to its length when it was opened). */
+  indexed: Promise<void> = Promise.resolve()
   /** Config changes one at a time (HTTP requests may add and remove concurrently). */
   private readonly lock = mutexify()
 
@@ -40,8 +42,13 @@ export class Workspace {
   /**
    * Opens the data dir. Without `create`, a directory that was never initialised is ENOENT and is
    * left untouched. `command` names this process in the holder note other processes read.
+   * `background`: resolve once the drives are added, while they are still being indexed (a
+   * `serve` answers, and shows indexing progress, meanwhile); otherwise once they are indexed.
    */
-  static async open(dir: DataDir, opts: { create: boolean; command: string }): Promise<Workspace> {
+  static async open(
+    dir: DataDir,
+    opts: { create: boolean; command: string; background?: boolean }
+  ): Promise<Workspace> {
     const holder = await dir.holder()
     if (holder !== null) throw new CliError('ELOCKED', heldBy(dir, holder))
     let config = await dir.readConfig()
@@ -67,7 +74,7 @@ export class Workspace {
     const multi = new MultiDrive(writer, { index: dir.index })
     const workspace = new Workspace(dir, store, multi, config)
     try {
-      await withIndexingProgress(multi, workspace.load())
+      await withIndexingProgress(multi, workspace.load(opts.background === true))
     } catch (err) {
       await workspace.close().catch(() => {}) // the first error is the one to report
       throw lockedError(dir, err) ?? err
@@ -76,13 +83,18 @@ export class Workspace {
   }
 
   /** Adds every configured drive; forgets drives the index remembers but the config dropped. */
-  private async load(): Promise<void> {
+  private async load(background: boolean): Promise<void> {
     await this.multi.ready()
     const keep = new Set([this.config.writer, ...this.config.drives])
     for (const key of Object.keys(this.multi.stats)) {
       if (!keep.has(key)) await this.multi.removeDrive(key)
     }
-    await Promise.all(this.config.drives.map((key) => this.multi.addDrive(this.replica(key))))
+    this.indexed = Promise.all(this.config.drives.map((key) => this.multi.addDrive(this.replica(key)))).then(() => {})
+    // In the background, each drive joins multi.drives (and emits 'drive-add') once it is open,
+    // and is indexed as it goes; read failures are its actor's to retry (multi.stats shows them),
+    // so only a close can reject this.
+    if (background) this.indexed.catch(() => {})
+    else await this.indexed
   }
 
   private replica(key: string): Hyperdrive {
