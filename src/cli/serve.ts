@@ -29,14 +29,7 @@ export async function serve(dir: DataDir, opts: ServeOptions): Promise<void> {
   // Serving starts while drives are still being indexed: GET /drives shows how far each is.
   const workspace = await Workspace.open(dir, { create: true, command: 'serve', background: true })
   const changes = new ChangeLog(workspace.multi.changes$)
-  const network = opts.swarm
-    ? new DriveSwarm({
-        store: workspace.store,
-        multi: workspace.multi,
-        seed: await dir.swarmSeed(),
-        bootstrap: opts.bootstrap
-      })
-    : null
+  let network: DriveSwarm | null = null
   let app: Awaited<ReturnType<typeof createHttpServer>> | undefined
   let url: string
   const shutdown = async () => {
@@ -46,25 +39,32 @@ export async function serve(dir: DataDir, opts: ServeOptions): Promise<void> {
     await workspace.close()
   }
   try {
-    network?.start()
+    if (opts.swarm) {
+      network = new DriveSwarm({
+        store: workspace.store,
+        multi: workspace.multi,
+        seed: await dir.swarmSeed(),
+        bootstrap: opts.bootstrap
+      })
+      network.start()
+    }
     // multi.download() needs every drive that wins a path to be added.
+    const swarm = network
     workspace.indexed.then(
-      () => network?.downloadWinners(),
+      () => swarm?.downloadWinners(),
       () => {}
     )
     const token = opts.writable ? await dir.token() : null
-    const ops = new LocalOperations(workspace, {
-      fetchWaitMs: network ? FETCH_WAIT_MS : 0,
-      peersOf: (key) => network?.peersOf(key) ?? 0
-    })
+    const fetchWaitMs = swarm ? FETCH_WAIT_MS : 0
+    const ops = new LocalOperations(workspace, { fetchWaitMs, peersOf: (key) => swarm?.peersOf(key) ?? 0 })
     app = await createHttpServer({
       workspace,
       ops,
       changes,
       writable: opts.writable,
       token,
-      fetchWaitMs: network ? FETCH_WAIT_MS : 0,
-      network: () => ({ swarm: network !== null, connections: network?.connections ?? 0 })
+      fetchWaitMs,
+      network: () => ({ swarm: swarm !== null, connections: swarm?.connections ?? 0 })
     })
     url = await app.listen({ host: opts.host, port: opts.port })
     await dir.writeHolder({ command: 'serve', url, writable: opts.writable })
