@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run build` (and `prepare`): dist/esm, the ES modules and declarations tsc emits, and
 // dist/cjs, the same modules as CommonJS (esbuild converts each file; nothing is bundled) with the
-// same declarations. dist/cjs has a package.json of its own: the package's `"type": "module"`
+// same declarations. The command (src/cli) is ES modules only: it runs as the package's `bin`,
+// and nothing requires it. dist/cjs has a package.json of its own: the package's `"type": "module"`
 // would otherwise make Node (and TypeScript) read its files as ES modules.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,7 +18,7 @@ if (status !== 0) process.exit(status ?? 1)
 for (const file of readdirSync('dist/esm', { recursive: true, encoding: 'utf-8' })) {
   const from = join('dist/esm', file)
   const to = join('dist/cjs', relative('dist/esm', from))
-  if (!file.endsWith('.js') && !file.endsWith('.d.ts')) continue
+  if ((!file.endsWith('.js') && !file.endsWith('.d.ts')) || file.startsWith('cli/')) continue
   mkdirSync(dirname(to), { recursive: true })
   if (file.endsWith('.d.ts')) copyFileSync(from, to)
   else writeFileSync(to, transformSync(readFileSync(from, 'utf-8'), { format: 'cjs', target: 'node20' }).code)

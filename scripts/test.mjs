@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, then every uvu suite (TypeScript through tsx). Ends with one line of
+// `npm test`: typecheck, lint, build, then every uvu suite (TypeScript through tsx). Ends with one line of
 // its own, `N passed, N failed[, N skipped]`, so CI can count: uvu's totals, plus one failure for
-// a failed typecheck or lint.
+// a failed typecheck, lint or build.
 import { spawn } from 'node:child_process'
 
 const SUITE_TIMEOUT_MS = 8 * 60 * 1000
@@ -38,6 +38,10 @@ if ((await run(bin('tsc'), ['-p', 'tsconfig.json'])).code !== 0) checkFailures++
 console.log('> lint')
 if ((await run(bin('biome'), ['check', '.'])).code !== 0) checkFailures++
 
+// The CLI suites run the built command (dist/esm/cli/main.js).
+console.log('> build')
+if ((await run(bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) checkFailures++
+
 console.log('> uvu')
 const suites = await run(
   process.execPath,
@@ -51,6 +55,6 @@ const skipped = Number(/Skipped:\s+(\d+)/.exec(suites.out)?.[1] ?? 0)
 const crashed = suites.code !== 0 && total === passed + skipped ? 1 : 0
 const failed = total - passed - skipped + crashed + checkFailures
 
-if (checkFailures > 0) console.log(`(${checkFailures} of typecheck/lint failed, counted as failures)`)
+if (checkFailures > 0) console.log(`(${checkFailures} of typecheck/lint/build failed, counted as failures)`)
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`)
 process.exit(failed > 0 ? 1 : 0)

@@ -1,18 +1,17 @@
-// Ambient declarations for hyperswarm 4, hyperdht 6 and @hyperswarm/testnet 3 (tests): only what is used.
-declare module 'hyperdht' {
-  class HyperDHT {
-    constructor(opts?: { bootstrap?: unknown[]; host?: string })
-    destroy(): Promise<void>
-  }
-  export = HyperDHT
-}
-
+// Ambient declarations for hyperswarm 4: only what the `multidrive` command uses.
 declare module 'hyperswarm' {
   import { EventEmitter } from 'node:events'
+  import type { Duplex } from 'node:stream'
   import type HyperDHT from 'hyperdht'
 
   namespace Hyperswarm {
-    interface Discovery {
+    /** A connection to a peer: an encrypted duplex stream. */
+    interface Connection extends Duplex {
+      readonly remotePublicKey: Buffer
+    }
+
+    /** One `join()` of a topic: `refresh()` announces and looks it up again. */
+    interface PeerDiscoverySession {
       flushed(): Promise<void>
       refresh(opts?: { client?: boolean; server?: boolean }): Promise<void>
       destroy(): Promise<void>
@@ -20,20 +19,19 @@ declare module 'hyperswarm' {
   }
 
   class Hyperswarm extends EventEmitter {
-    constructor(opts?: { dht?: HyperDHT })
-    readonly connections: Set<unknown>
-    join(topic: Buffer, opts?: { client?: boolean; server?: boolean }): Hyperswarm.Discovery
-    flush(): Promise<void>
-    destroy(): Promise<void>
+    constructor(opts?: { dht?: HyperDHT; seed?: Buffer; bootstrap?: unknown; maxPeers?: number })
+    readonly dht: HyperDHT
+    readonly connections: Set<Hyperswarm.Connection>
+    readonly destroyed: boolean
+    join(topic: Buffer | Uint8Array, opts?: { server?: boolean; client?: boolean }): Hyperswarm.PeerDiscoverySession
+    leave(topic: Buffer | Uint8Array): Promise<void>
+    flush(): Promise<boolean>
+    /** Leaves every topic, closes the server and destroys the DHT node. */
+    destroy(opts?: { force?: boolean }): Promise<void>
+    on(event: 'connection', listener: (conn: Hyperswarm.Connection, info: unknown) => void): this
+    on(event: 'update', listener: () => void): this
+    off(event: string, listener: (...args: never[]) => void): this
   }
-  export = Hyperswarm
-}
 
-declare module '@hyperswarm/testnet' {
-  interface Testnet {
-    readonly bootstrap: { host: string; port: number }[]
-    destroy(): Promise<void>
-  }
-  function createTestnet(size?: number, opts?: { host?: string }): Promise<Testnet>
-  export = createTestnet
+  export = Hyperswarm
 }

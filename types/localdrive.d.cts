@@ -1,7 +1,8 @@
-// Ambient declarations for localdrive 2 (tests only): a folder seen as a drive.
+// Ambient declarations for localdrive 2: a folder on disk seen as a drive.
 declare module 'localdrive' {
   class Localdrive {
-    constructor(root: string, opts?: { metadata?: unknown; followLinks?: boolean })
+    /** `atomic`: files are written to a temporary name and renamed into place. */
+    constructor(root: string, opts?: { metadata?: unknown; followLinks?: boolean; atomic?: boolean })
     readonly root: string
     ready(): Promise<void>
     close(): Promise<void>

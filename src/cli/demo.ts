@@ -1,5 +1,5 @@
 /**
- * `npm start`: three peers, each with its own corestore in a temp dir, replicated in-process. They
+ * `multidrive demo`: three peers, each with its own corestore in a temp dir, replicated in-process. They
  * write, overwrite and delete the same paths (one with a clock an hour behind, two concurrently
  * while disconnected), then every peer prints its merged tree: for each path the winning drive,
  * the candidates and whether it is a conflict. Every peer must print the same tree.
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
-import { MultiDrive } from '../api/multi-drive.js'
+import { MultiDrive } from '../index.js'
 
 const NAMES = ['alice', 'bob', 'carol']
 const HOUR = 3_600_000
@@ -88,7 +88,8 @@ async function printTree(member: Member, paths: string[], nameOf: (key: string) 
   return lines.join('\n')
 }
 
-async function main(): Promise<void> {
+/** Runs the demo; resolves whether every peer printed the same tree. */
+export async function runDemo(): Promise<boolean> {
   const root = await mkdtemp(join(tmpdir(), 'multidrive-demo-'))
   const clocks = [0, 0, -HOUR] // carol's clock is an hour behind
   const peers = await Promise.all(NAMES.map((name) => createPeer(name, join(root, name))))
@@ -143,10 +144,5 @@ async function main(): Promise<void> {
   for (const m of members) await m.multi.close()
   for (const p of peers) await p.store.close()
   await rm(root, { recursive: true, force: true })
-  if (!same) process.exitCode = 1
+  return same
 }
-
-main().catch((err) => {
-  console.error(err)
-  process.exitCode = 1
-})
