@@ -27,9 +27,10 @@ export type {
   WaitOptions
 } from './api/method-options.js'
 export type { MirrorDiff, MirrorLike, MirrorOptions } from './api/mirror.js'
-export type { MultiDriveOptions, WhoWins } from './api/multi-drive.js'
+export type { WhoWins } from './api/multi-drive.js'
 export { MultiDrive } from './api/multi-drive.js'
 export type { MultiDriveEvents, PeerOf } from './api/multi-drive-events.js'
+export type { MultiDriveOptions } from './api/options.js'
 export type { DriveStats, IndexProgress } from './api/progress.js'
 export { Stat } from './api/stat.js'
 export type { ChangeWatcher } from './events/changes.js'

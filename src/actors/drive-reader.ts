@@ -17,6 +17,8 @@ export interface ReadOptions {
   from: Checkpoint | null
   /** Read up to this length (default: the drive's length now). */
   to?: number
+  /** A mounted drive's mount point: its paths show under it. */
+  prefix?: DrivePath | null
   submit: (event: IndexEvent) => Promise<void>
   warn: Warn
   /** Records per batch: bounds memory whatever the drive's size. */
@@ -259,7 +261,7 @@ async function readLog(opts: ReadOptions, start: number, target: Checkpoint): Pr
               })
               throw new BadBlock(seq, err)
             }
-            const op = decodeNode(key, seq, node.key, node.value, opts.warn)
+            const op = decodeNode(key, seq, node.key, node.value, opts.warn, opts.prefix)
             if (op === null) continue
             const path = op.op === 'put' ? op.record.path : op.path
             if (batch.add(op, node.key.length + (node.value?.length ?? 0), path)) full = true
@@ -316,7 +318,7 @@ async function rescanSubs(opts: ReadOptions, target: Checkpoint, snapshot: Hyper
     })) {
       read++
       // Decoded as the log's blocks are: both readers must agree on what is a record.
-      const op = decodeNode(key, node.seq, node.key, node.value, warn)
+      const op = decodeNode(key, node.seq, node.key, node.value, warn, opts.prefix)
       if (op === null || op.op === 'del') continue
       const record = op.record
       if (batch.add(record, node.key.length + (node.value?.length ?? 0), record.path)) {

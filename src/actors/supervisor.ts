@@ -9,7 +9,7 @@ import type Hyperdrive from 'hyperdrive'
 import mutexify from 'mutexify/promise.js'
 import { type Actor, createActor, fromCallback, fromPromise, waitFor } from 'xstate'
 import { decodeNode, type RawNode, type Warn } from '../events/records.js'
-import type { Checkpoint, DriveKey, IndexEvent, RecordOp } from '../events/types.js'
+import type { Checkpoint, DriveKey, DrivePath, IndexEvent, RecordOp } from '../events/types.js'
 import { type CatchUpOutcome, type DriveActorEvent, type DriveActorState, driveMachine } from './drive-machine.js'
 import { type ReadOutcome, readDrive } from './drive-reader.js'
 
@@ -66,6 +66,8 @@ function limit(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
 
 interface Supervised {
   drive: Hyperdrive
+  /** A mounted drive's mount point (its paths show under it), or null. */
+  prefix: DrivePath | null
   actor: Actor<typeof driveMachine>
   inflight: Promise<ReadOutcome> | null
   /** One read of the drive at a time, the actor's or an own append's (`appendOwn`). */
@@ -101,12 +103,16 @@ export class DriveSupervisor {
     this.options = options
   }
 
-  /** Spawns the drive's actor (once per key; never after `stopAll`). */
-  start(key: DriveKey, drive: Hyperdrive): void {
+  /**
+   * Spawns the drive's actor (once per key; never after `stopAll`). A mounted drive is read as the
+   * source `key` with its paths under `prefix`.
+   */
+  start(key: DriveKey, drive: Hyperdrive, { prefix = null }: { prefix?: DrivePath | null } = {}): void {
     if (this.stopped) throw new Error('the supervisor is stopped')
     if (this.actors.has(key)) return
     const entry: Supervised = {
       drive,
+      prefix,
       actor: undefined as never,
       inflight: null,
       reading: mutexify(),
@@ -224,7 +230,8 @@ export class DriveSupervisor {
     to: number | undefined,
     submit: (event: IndexEvent) => Promise<void>
   ): Promise<void> {
-    await readDrive({ drive, key, from: null, to, submit, warn: () => {}, patient: true })
+    const prefix = this.actors.get(key)?.prefix ?? null
+    await readDrive({ drive, key, from: null, to, prefix, submit, warn: () => {}, patient: true })
   }
 
   /**
@@ -246,7 +253,7 @@ export class DriveSupervisor {
       if (checkpoint !== null && checkpoint.version === from && checkpoint.fork === core.fork && core.length >= to) {
         const ops: RecordOp[] = []
         for (const [i, node] of nodes.entries()) {
-          const op = decodeNode(key, from + i, node.key, node.value, this.options.warn)
+          const op = decodeNode(key, from + i, node.key, node.value, this.options.warn, entry.prefix)
           if (op !== null) ops.push(op)
         }
         await this.options.submit({ type: 'records', drive: key, ops, checkpoint: { version: to, fork: core.fork } })
@@ -279,6 +286,7 @@ export class DriveSupervisor {
       key,
       from: this.options.checkpoint(key),
       to: this.options.lengthOf?.(entry.drive),
+      prefix: entry.prefix,
       submit: this.options.submit,
       warn: this.options.warn,
       signal,

@@ -6,8 +6,9 @@ import * as id from 'hypercore-id-encoding'
 import type Hyperdrive from 'hyperdrive'
 import type { DriveActorState } from '../actors/drive-machine.js'
 import type { DriveSupervisor, OwnAppend } from '../actors/supervisor.js'
-import type { Checkpoint, DriveKey, IndexEvent } from '../events/types.js'
+import type { Checkpoint, DriveKey, DrivePath, IndexEvent } from '../events/types.js'
 import type { Indexer } from '../index-store/indexer.js'
+import { type VerifyResult, verifyIndex } from '../index-store/verify.js'
 import { MultiDriveError } from './errors.js'
 import type { HyperdriveLike } from './hyperdrive-like.js'
 import type { DriveStats, IndexProgress } from './progress.js'
@@ -84,6 +85,8 @@ export class DriveSet {
   private readonly options: DriveSetOptions
   /** Added drives, in the order they were added. */
   private readonly added = new Map<DriveKey, Hyperdrive>()
+  /** Mounted drives, by source id (`key@/mount/point`): indexed under their mount points. */
+  private readonly sources = new Map<DriveKey, Hyperdrive>()
   /** Removals under way, by drive: adding the drive again waits for them. */
   private readonly removals = new Map<DriveKey, Promise<void>>()
   private elected: Hyperdrive | null = null
@@ -110,9 +113,9 @@ export class DriveSet {
     return this.added.get(key)
   }
 
-  /** The added drive with that key; EUNKNOWNDRIVE for a drive the index knows but that is not added. */
+  /** The added (or mounted) drive with that key; EUNKNOWNDRIVE for one the index knows but that is not added. */
   driveFor(key: string): Hyperdrive {
-    const drive = this.added.get(key as DriveKey)
+    const drive = this.find(key)
     if (drive === undefined) {
       throw MultiDriveError.EUNKNOWNDRIVE(
         key,
@@ -239,14 +242,46 @@ export class DriveSet {
   }
 
   /**
-   * Reads a drive from its start up to a checkpoint, waiting for blocks however long it takes (a
-   * verification). A drive that forked since cannot be read as it was: it is read as it is now,
-   * and the difference shows.
+   * Rebuilds the index from the drives (added and mounted) into memory and compares it with the
+   * live one. A drive that forked since the capture cannot be read as it was: it is read as it is
+   * now, and the difference shows.
    */
-  async readAt(key: DriveKey, checkpoint: Checkpoint, submit: (event: IndexEvent) => Promise<void>): Promise<void> {
-    const drive = this.driveFor(key)
-    const to = checkpoint.fork === drive.core.fork ? checkpoint.version : undefined
-    await this.options.supervisor.readAll(drive, key, to, submit)
+  async verify(): Promise<VerifyResult> {
+    const { indexer, supervisor } = this.options
+    return verifyIndex({
+      capture: await indexer.capture(),
+      resolver: indexer.resolver,
+      readable: [...this.added.keys(), ...this.sources.keys()],
+      read: async (key, checkpoint, submit) => {
+        const drive = this.driveFor(key)
+        const to = checkpoint.fork === drive.core.fork ? checkpoint.version : undefined
+        await supervisor.readAll(drive, key, to, submit)
+      }
+    })
+  }
+
+  /** The added or mounted drive with that key (source id), if any. */
+  find(key: string): Hyperdrive | undefined {
+    return this.added.get(key as DriveKey) ?? this.sources.get(key as DriveKey)
+  }
+
+  /** Closes the added drives and the mounted ones (as `MultiDrive.close()` does). */
+  async closeDrives(): Promise<void> {
+    await Promise.allSettled([...this.added.values(), ...this.sources.values()].map((drive) => drive.close()))
+  }
+
+  /** Starts indexing a mounted drive as source `id`, its records under `prefix`. */
+  attachSource(id: DriveKey, drive: Hyperdrive, prefix: DrivePath): void {
+    if (this.options.closing() || this.sources.has(id)) return
+    this.sources.set(id, drive)
+    this.options.supervisor.start(id, drive, { prefix })
+  }
+
+  /** Stops indexing a mounted drive: its records leave the index. */
+  async detachSource(id: DriveKey): Promise<void> {
+    if (!this.sources.delete(id)) return
+    await this.options.supervisor.stop(id)
+    await this.options.indexer.removeDrive(id)
   }
 
   /** Resolves once every added drive is indexed up to its current length. */

@@ -1,9 +1,6 @@
 /**
  * MultiDrive: many Hyperdrives read as one. The public facade and the one place the subsystems
- * meet: drive actors (src/actors) read drives and hand batches over the bus (src/events) to the
- * indexer (src/index-store), which commits them to LevelDB; reads answer from the index's view.
- * The mechanics live in collaborators with one job each: the drive set, reads, content, writes,
- * tombstones, the file table, waiting, checkouts and mirrors.
+ * meet (actors -> bus -> indexer -> index view); the mechanics live in collaborators with one job each.
  */
 import type { Readable, Writable } from 'node:stream'
 import type { Observable } from 'rxjs'
@@ -13,9 +10,8 @@ import { IndexBus } from '../events/bus.js'
 import { ChangeFeed, type ChangeWatcher } from '../events/changes.js'
 import type { DrivePath, MergedChange, MergedEntry } from '../events/types.js'
 import { Indexer } from '../index-store/indexer.js'
-import type { Resolution } from '../index-store/resolve.js'
 import { createIndexStore } from '../index-store/store.js'
-import { type VerifyResult, verifyIndex } from '../index-store/verify.js'
+import type { VerifyResult } from '../index-store/verify.js'
 import { IndexView } from '../index-store/view.js'
 import { planCheckout, takePlan } from './checkout.js'
 import { Content } from './content.js'
@@ -27,6 +23,7 @@ import type { ExtensionHandlers, ExtensionLike, HyperdriveLike } from './hyperdr
 import type { Listing } from './listing.js'
 import type { ByteRange, EntryLike, EntryOptions, FileOptions, ListOptions, WaitOptions } from './method-options.js'
 import { type MirrorLike, type MirrorOptions, mirror } from './mirror.js'
+import { Mounts, opener } from './mounts.js'
 import type { MultiDriveEvents, PeerOf } from './multi-drive-events.js'
 import { checkOptions, type MultiDriveOptions } from './options.js'
 import { toPath } from './paths.js'
@@ -39,12 +36,12 @@ import { Waiting } from './waiting.js'
 import { Writes } from './writes.js'
 
 /** Which drive wins a path and why: every candidate, the heads, and whether they conflict. */
-export type WhoWins = Resolution
-export type { MultiDriveOptions } from './options.js'
+export type WhoWins = import('../index-store/resolve.js').Resolution
 
 type Encoding = BufferEncoding
 type WriteFileOptions = Encoding | ({ encoding?: Encoding } & FileOptions)
 type ReadFileOptions = WaitOptions & { encoding?: Encoding | null }
+type StatListing<D extends HyperdriveLike> = Listing<{ name: string; stat: Stat<D> }>
 
 export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends TypedResource<MultiDriveEvents<D>> {
   /** The drive that names this MultiDrive: its key, discovery key and peers are the MultiDrive's. */
@@ -59,6 +56,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   private readonly feed = new ChangeFeed()
   private readonly supervisor: DriveSupervisor
   private readonly set: DriveSet
+  private readonly mounts: Mounts
   private readonly waiting: Waiting
   private readonly reads: Reads<D>
   private readonly writes: Writes
@@ -78,7 +76,17 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
     const store = createIndexStore(options.index)
     this.indexDir = typeof options.index === 'string' ? options.index : null
     const resolver = options.resolve ?? 'causal'
-    this.indexer = new Indexer({ store, resolver, onCommit: (changes) => this.feed.publish(changes) })
+    this.indexer = new Indexer({
+      store,
+      resolver,
+      onCommit: (changes, _, mounts) => {
+        this.feed.publish(changes)
+        if (mounts.length > 0) this.mounts.changed(mounts).catch((err) => this.warn(`mounting: ${err.message}`))
+      },
+      asFailure: (err) => MultiDriveError.EINVAL(`options.resolve: ${err.message}`, undefined, err.cause),
+      onFailure: (failure) =>
+        this.listenerCount('error') > 0 ? this.emit('error', failure) : this.warn(failure.message)
+    })
     const view = new IndexView(store, resolver)
     this.supervisor = new DriveSupervisor({
       checkpoint: (key) => this.indexer.checkpoint(key),
@@ -101,6 +109,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
       onRemove: (drive) => this.emit('drive-remove', published<D>(drive)),
       onIndexed: (drive, progress) => this.emit('indexed', published<D>(drive), progress)
     })
+    this.mounts = new Mounts({ view, set: this.set, open: opener(internal(primary)), warn: (m) => this.warn(m) })
     this.waiting = new Waiting(this.set)
     const content = new Content((key) => this.set.driveFor(key), this.waiting.signal)
     this.reads = new Reads<D>({ view, content, set: this.set, ensureOpen: () => this.ensureOpen() })
@@ -122,6 +131,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
       this.disposers.push(() => this.primary.core.off(event, forward))
     }
     await this.set.addInitial()
+    await this.mounts.start()
   }
 
   /**
@@ -132,17 +142,14 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   override close(fd?: number): Promise<void> {
     if (fd === undefined) return this.closeAll()
     if (!Number.isSafeInteger(fd) || fd < 0)
-      return Promise.reject(MultiDriveError.EINVAL(`not a file descriptor: ${String(fd)}`))
+      return Promise.reject(MultiDriveError.EINVAL(`not a file descriptor: ${fd}`))
     return this.ensureOpen().then(() => this.files.close(fd))
   }
 
   private async closeAll(): Promise<void> {
     // Open files are written back, then the writes under way finish and the queued ones are cancelled.
-    const written =
-      this.opened && this.closing === null
-        ? this.files.flushAll().finally(() => this.writes.close())
-        : Promise.resolve()
-    const [flushed] = await Promise.allSettled([written])
+    const open = this.opened && this.closing === null
+    const [flushed] = await Promise.allSettled([open && this.files.flushAll().finally(() => this.writes.close())])
     await super.close()
     if (flushed.status === 'rejected') throw flushed.reason
   }
@@ -157,7 +164,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
     this.feed.complete()
     for (const dispose of this.disposers.splice(0)) dispose()
     await this.indexer.store.close()
-    await Promise.allSettled(this.set.list.map((drive) => drive.close()))
+    await this.set.closeDrives()
   }
 
   private async ensureOpen(): Promise<void> {
@@ -264,15 +271,8 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   /** Rebuilds the index from the drives into memory and compares it with this one. */
   async verify(): Promise<VerifyResult> {
     await this.ensureOpen()
-    const { indexer, set } = this
     try {
-      const capture = await indexer.capture()
-      return await verifyIndex({
-        capture,
-        resolver: indexer.resolver,
-        readable: set.keys(),
-        read: (...at) => set.readAt(...at)
-      })
+      return await this.set.verify()
     } catch (err) {
       // What close() cut short (the index, the drives) is ECLOSED, whatever the layer below says.
       throw this.closing === null ? err : MultiDriveError.ECLOSED()
@@ -314,15 +314,9 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
    * `{ includeStats: true }`, `{ name, stat }` objects (stats of the entries, links not followed).
    */
   readdir(folder?: string): Listing<string>
-  readdir(folder: string, opts: { includeStats: true }): Listing<{ name: string; stat: Stat<D> }>
-  readdir(
-    folder?: string,
-    opts?: { includeStats?: boolean }
-  ): Listing<string> | Listing<{ name: string; stat: Stat<D> }>
-  readdir(
-    folder = '/',
-    opts: { includeStats?: boolean } = {}
-  ): Listing<string> | Listing<{ name: string; stat: Stat<D> }> {
+  readdir(folder: string, opts: { includeStats: true }): StatListing<D>
+  readdir(folder?: string, opts?: { includeStats?: boolean }): Listing<string> | StatListing<D>
+  readdir(folder = '/', opts: { includeStats?: boolean } = {}): Listing<string> | StatListing<D> {
     return opts.includeStats ? this.reads.readdirWithStats(folder) : this.reads.readdir(folder)
   }
 
@@ -350,10 +344,8 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   readFile(path: string, encoding: Encoding | (ReadFileOptions & { encoding: Encoding })): Promise<string>
   readFile(path: string, opts?: ReadFileOptions & { encoding?: null }): Promise<Buffer>
   readFile(path: string, opts?: Encoding | ReadFileOptions): Promise<Buffer | string>
-  async readFile(path: string, opts: Encoding | ReadFileOptions = {}): Promise<Buffer | string> {
-    const { encoding, ...wait } = typeof opts === 'string' ? { encoding: opts } : opts
-    const data = await this.reads.readFile(path, wait)
-    return encoding ? data.toString(encoding) : data
+  readFile(path: string, opts: Encoding | ReadFileOptions = {}): Promise<Buffer | string> {
+    return this.reads.readFile(path, opts)
   }
 
   /** Which drive wins a path and why: every candidate, the heads, and whether they conflict. */
@@ -413,6 +405,16 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   /** A directory marker; EEXIST if something lives there, unless `recursive` and it is a directory. */
   async mkdir(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     await this.mutate(path, (p) => this.writes.mkdir(p, opts))
+  }
+
+  /** Mounts drive `key` (Buffer, hex or z-base-32) at a path: a record in the writer; its tree shows there. */
+  async mount(path: string, key: Buffer | Uint8Array | string): Promise<void> {
+    await this.mutate(path, (p) => this.writes.mount(p, toDriveKey(key)))
+  }
+
+  /** Removes the mount that wins at a path: a tombstone over it (EINVAL if no mount wins there). */
+  async unmount(path: string): Promise<void> {
+    await this.mutate(path, (p) => this.writes.unmount(p))
   }
 
   /** Removes a directory: ENOTEMPTY unless empty or `recursive` (tombstones everything under it). */

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path'
 import type { Readable } from 'node:stream'
-import type { DriveKey, DrivePath, MergedEntry } from '../events/types.js'
+import type { DrivePath, MergedEntry } from '../events/types.js'
 import type { Resolution } from '../index-store/resolve.js'
 import { toEntry } from '../index-store/schema.js'
 import { childPath, type DirNode, type FileNode, type IndexView, type PathNode } from '../index-store/view.js'
@@ -66,8 +66,10 @@ export class Reads<D extends HyperdriveLike> {
   }
 
   /** The winning file's content, symlinks followed: ENOENT if missing, EISDIR for a directory. */
-  async readFile(path: string, opts: WaitOptions = {}): Promise<Buffer> {
-    return this.content.read((await this.fileAt(path)).record, opts)
+  async readFile(path: string, opts: BufferEncoding | (WaitOptions & { encoding?: BufferEncoding | null }) = {}) {
+    const { encoding, ...wait } = typeof opts === 'string' ? { encoding: opts } : opts
+    const data = await this.content.read((await this.fileAt(path)).record, wait)
+    return encoding ? data.toString(encoding) : data
   }
 
   /** A stream of the winning file's bytes (of an entry object's file, or a path's, symlinks followed). */
@@ -179,7 +181,7 @@ export class Reads<D extends HyperdriveLike> {
   }
 
   private statOf(node: DirNode | FileNode): Stat<D> {
-    const drive = node.record ? this.set.get(node.record.drive as DriveKey) : undefined
+    const drive = node.record ? this.set.find(node.record.drive) : undefined
     return new Stat<D>(node, drive === undefined ? null : published<D>(drive))
   }
 

@@ -19,6 +19,7 @@ export interface StatSource {
     linkname?: string | null
     blob?: BlobId | null
     metadata?: unknown
+    mount?: string | null
   } | null
 }
 
@@ -41,12 +42,14 @@ export class Stat<D extends HyperdriveLike = HyperdriveLike> {
   readonly driveKey: string | null
   /** A symlink's target. */
   readonly linkname: string | null
+  /** A mount point's mounted drive (its key, hex), as the seed's `stat().mount`. */
+  readonly mount: { key: string } | null
 
   /** @internal Built by MultiDrive from its index. */
   constructor(source: StatSource, drive: D | null) {
     const dir = source.type === 'dir'
     // A file that lost to live children says nothing about the directory that won.
-    const record = dir && source.record?.kind !== 'dir' ? null : source.record
+    const record = dir && source.record?.kind !== 'dir' && source.record?.kind !== 'mount' ? null : source.record
     const symlink = source.type === 'symlink'
     const type = dir ? S_IFDIR : symlink ? S_IFLNK : S_IFREG
     const perms = dir || record?.executable ? 0o755 : symlink ? 0o777 : 0o644
@@ -62,6 +65,7 @@ export class Stat<D extends HyperdriveLike = HyperdriveLike> {
     this.metadata = record?.metadata ?? null
     this.drive = record ? drive : null
     this.driveKey = record?.drive ?? null
+    this.mount = record?.kind === 'mount' && record.mount ? { key: record.mount } : null
   }
 
   isFile(): boolean {

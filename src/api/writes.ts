@@ -15,6 +15,7 @@ import {
   type FileFields,
   fileNode,
   markerNode,
+  mountNode,
   type RawNode,
   STAMP_KEY,
   symlinkNode
@@ -48,6 +49,7 @@ export type LogWrite =
   | { type: 'symlink'; path: DrivePath; target: string; metadata: Record<string, unknown> | null; stamp: Stamp }
   | { type: 'tombstone'; path: DrivePath; stamp: Stamp }
   | { type: 'dir'; path: DrivePath; stamp: Stamp }
+  | { type: 'mount'; path: DrivePath; key: string; stamp: Stamp }
   | { type: 'delete'; path: DrivePath; sub: RecordSub }
 
 /** A write waiting for its group: what it touches, and how it decides its records. */
@@ -156,6 +158,7 @@ function nodeOf(op: LogWrite, blob: BlobId | null): RawNode {
   if (op.type === 'symlink') return symlinkNode(op.path, op.target, op.metadata, op.stamp)
   if (op.type === 'tombstone') return markerNode('tombstones', op.path, op.stamp)
   if (op.type === 'dir') return markerNode('dirs', op.path, op.stamp)
+  if (op.type === 'mount') return mountNode(op.path, op.key, op.stamp)
   return deletionNode(op.sub, op.path)
 }
 
@@ -248,6 +251,28 @@ export class Writes {
     })
   }
 
+  /**
+   * A mount record: the drive `key` (hex) shows its tree at the path, over whatever directory is
+   * there (a union); EEXIST over a file.
+   */
+  mount(path: DrivePath, key: string): Promise<void> {
+    return this.enqueue([path], 0, async (writer) => {
+      const node = this.view.lookup(path)
+      if (node.type === 'file' || node.type === 'symlink') throw MultiDriveError.EEXIST(path)
+      this.assertParents(path)
+      return this.record(writer, path, 'mounts', (stamp) => ({ type: 'mount', path, key, stamp }))
+    })
+  }
+
+  /** Removes the mount that wins at the path (a tombstone over it): EINVAL if none does. */
+  unmount(path: DrivePath): Promise<void> {
+    return this.enqueue([path], 0, async (writer) => {
+      const node = this.view.lookup(path)
+      if (node.type !== 'dir' || node.record?.kind !== 'mount') throw MultiDriveError.EINVAL('not a mount point', path)
+      return this.tombstone(writer, path)
+    })
+  }
+
   /** Removes a directory: ENOTEMPTY unless empty or `recursive` (tombstones everything under it). */
   rmdir(path: DrivePath, { recursive = false }: { recursive?: boolean } = {}): Promise<void> {
     return this.enqueue([path], 0, async (writer) => {
@@ -287,6 +312,8 @@ export class Writes {
   /** Copies a record (content included) into the writer with a stamp that dominates the path. */
   async copy(writer: Hyperdrive, path: DrivePath, record: StoredRecord): Promise<LogWrite[]> {
     if (record.kind === 'dir') return this.record(writer, path, 'dirs', (stamp) => ({ type: 'dir', path, stamp }))
+    const mounted = record.kind === 'mount' ? record.mount : null
+    if (mounted) return this.record(writer, path, 'mounts', (stamp) => ({ type: 'mount', path, key: mounted, stamp }))
     const fields = fieldsOf(record)
     if (record.kind === 'symlink') {
       const target = record.linkname ?? ''

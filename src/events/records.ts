@@ -5,7 +5,7 @@
  */
 import SubEncoder from 'sub-encoder'
 import { recordPathProblem } from './paths.js'
-import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordOp, RecordSub, Stamp } from './types.js'
+import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordKind, RecordOp, RecordSub, Stamp } from './types.js'
 
 /** The reserved metadata key that carries a file's stamp. */
 export const STAMP_KEY = 'multidrive:stamp'
@@ -14,7 +14,13 @@ export const STAMP_KEY = 'multidrive:stamp'
 export const SUB_ENCODERS: Record<RecordSub, SubEncoder> = {
   files: new SubEncoder('files', 'utf-8'),
   tombstones: new SubEncoder('tombstones', 'utf-8'),
-  dirs: new SubEncoder('dirs', 'utf-8')
+  dirs: new SubEncoder('dirs', 'utf-8'),
+  mounts: new SubEncoder('mounts', 'utf-8')
+}
+
+/** Kinds that make a path a directory: a directory marker, a mount point. */
+export function isDirectoryKind(kind: RecordKind | undefined): boolean {
+  return kind === 'dir' || kind === 'mount'
 }
 
 export const RECORD_SUBS = Object.keys(SUB_ENCODERS) as RecordSub[]
@@ -43,6 +49,8 @@ export function decodeKey(raw: Buffer): { sub: RecordSub; path: DrivePath } | nu
 const INVALID_PATH = '\u0000' as DrivePath
 
 const HEX_KEY = /^[0-9a-f]{64}$/
+/** What a clock may name: a drive (hex key), or a drive mounted at a path (`key@/path`). */
+const SOURCE_ID = /^[0-9a-f]{64}(@\/[^\0]*)?$/
 
 /** A stamp as written by a (possibly malicious or buggy) remote writer, or `null` if malformed. */
 export function parseStamp(value: unknown): Stamp | null {
@@ -52,7 +60,7 @@ export function parseStamp(value: unknown): Stamp | null {
   if (clock === null || typeof clock !== 'object' || Array.isArray(clock)) return null
   const parsed: Record<string, number> = {}
   for (const [drive, seq] of Object.entries(clock)) {
-    if (!HEX_KEY.test(drive) || !Number.isSafeInteger(seq) || (seq as number) < 0) return null
+    if (!SOURCE_ID.test(drive) || !Number.isSafeInteger(seq) || (seq as number) < 0) return null
     parsed[drive] = seq as number
   }
   return { t, clock: parsed }
@@ -128,6 +136,11 @@ export function markerNode(sub: 'tombstones' | 'dirs', path: DrivePath, stamp: S
   return node(sub, path, { t: stamp.t, clock: stamp.clock })
 }
 
+/** A mount: the drive (hex key) whose tree shows at the path, and the stamp. */
+export function mountNode(path: DrivePath, key: string, stamp: Stamp): RawNode {
+  return node('mounts', path, { key, t: stamp.t, clock: stamp.clock })
+}
+
 /** The removal of the drive's own record of one sub at a path. */
 export function deletionNode(sub: RecordSub, path: DrivePath): RawNode {
   return { key: SUB_ENCODERS[sub].encode(path), value: null }
@@ -149,7 +162,12 @@ export function decodeRecord(
     const stamp = parseStamp(value)
     if (stamp === null)
       warn(`drive ${drive} has a malformed ${sub} value at ${path} (seq ${seq}); treated as unstamped`)
-    return { drive, sub, path, seq, kind: sub === 'dirs' ? 'dir' : 'tombstone', stamp: stamp ?? UNSTAMPED }
+    if (sub !== 'mounts') {
+      return { drive, sub, path, seq, kind: sub === 'dirs' ? 'dir' : 'tombstone', stamp: stamp ?? UNSTAMPED }
+    }
+    const key = isPlainObject(value) && typeof value.key === 'string' && HEX_KEY.test(value.key) ? value.key : null
+    if (key === null) warn(`drive ${drive} has a mount at ${path} (seq ${seq}) with no drive key; nothing is mounted`)
+    return { drive, sub, path, seq, kind: 'mount', stamp: stamp ?? UNSTAMPED, mount: key }
   }
   const entry = isPlainObject(value) ? value : {}
   const { user, stamp: rawStamp } = splitMetadata(entry.metadata)
@@ -187,22 +205,26 @@ function parseValue(raw: Buffer, warn: Warn, where: string): unknown {
  * One `drive.db` node (its raw key and value) as a record op, the same for every reader: null for
  * keys that are no records (other subs, or paths that are not valid: skipped with a warning). A
  * node without a value states no record: Hyperbee writes a deletion and a put of null alike.
+ * A mounted drive's records show under its mount point: `prefix` goes in front of their paths.
  */
 export function decodeNode(
   drive: DriveKey,
   seq: number,
   key: Buffer,
   value: Buffer | null,
-  warn: Warn
+  warn: Warn,
+  prefix: DrivePath | null = null
 ): RecordOp | null {
   const at = decodeKey(key)
   if (at === null) return null
-  const problem = recordPathProblem(at.path)
+  const own = recordPathProblem(at.path)
+  const path = (own === null && prefix !== null ? `${prefix}${at.path}` : at.path) as DrivePath
+  const problem = own ?? recordPathProblem(path)
   if (problem !== null) {
     warn(`drive ${drive} has a record at a path that is ${problem}; skipped`)
     return null
   }
-  if (value === null) return { op: 'del', sub: at.sub, path: at.path, seq }
+  if (value === null) return { op: 'del', sub: at.sub, path, seq }
   const parsed = parseValue(value, warn, `drive ${drive} seq ${seq}`)
-  return { op: 'put', record: decodeRecord(drive, at.sub, at.path, seq, parsed, warn) }
+  return { op: 'put', record: decodeRecord(drive, at.sub, path, seq, parsed, warn) }
 }

@@ -17,10 +17,10 @@ export interface Stamp {
   clock: Clock
 }
 
-export type RecordKind = 'file' | 'symlink' | 'dir' | 'tombstone'
+export type RecordKind = 'file' | 'symlink' | 'dir' | 'tombstone' | 'mount'
 
 /** The sub of `drive.db` a record lives in. `files` is Hyperdrive's own. */
-export type RecordSub = 'files' | 'tombstones' | 'dirs'
+export type RecordSub = 'files' | 'tombstones' | 'dirs' | 'mounts'
 
 /** Where a file's bytes live in its drive's blobs core (Hyperdrive's blob id). */
 export interface BlobId {
@@ -44,6 +44,8 @@ export interface DriveRecord {
   blob?: BlobId | null
   /** The user's metadata (the stamp removed). */
   metadata?: unknown
+  /** A mount's drive (hex key); null for a mount record whose key does not decode. */
+  mount?: string | null
 }
 
 /** A drive's record as resolution sees it. */

@@ -9,6 +9,7 @@
  * the candidates its clock names (dominance counts), the path's summary (heads, best candidate).
  */
 import { ROOT_PATH } from '../events/paths.js'
+import { isDirectoryKind, RECORD_SUBS } from '../events/records.js'
 import type { Candidate, DriveKey, DrivePath, MergedChange, MergedEntry, RecordSub } from '../events/types.js'
 import { bestOf, better, compareFor, isIncremental, picksHeads, type Resolver, winnerOf } from './resolve.js'
 import {
@@ -31,7 +32,7 @@ import {
   type WinnerState
 } from './schema.js'
 
-const SUBS: readonly RecordSub[] = ['files', 'tombstones', 'dirs']
+const SUBS = RECORD_SUBS
 
 /** Set (or, with `record: null`, remove) the folding drive's record of one sub at a path. */
 export interface RecordChange {
@@ -61,6 +62,8 @@ export interface FoldInput {
 export interface FoldOutput {
   writes: IndexWrite[]
   changes: MergedChange[]
+  /** Paths whose winning mount (the drive shown there) changed. */
+  mounts: DrivePath[]
 }
 
 /** A candidate as the pool holds it: what resolution compares, plus where its record lives. */
@@ -279,7 +282,7 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
           compare
         )
       summary.best = pick((p) => inBestPool(p.state, headsAfter))
-      summary.bestDir = pick((p) => p.c.kind === 'dir' && inHeads(p.state, headsAfter))
+      summary.bestDir = pick((p) => isDirectoryKind(p.c.kind) && inHeads(p.state, headsAfter))
     } else {
       const newcomers: PoolMember[] = []
       if (w.newCandidate) newcomers.push({ c: ranked(self, w.newCandidate), state: w.newCandidate })
@@ -288,7 +291,9 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
       }
       for (const { c, state } of newcomers) {
         if (inBestPool(state, headsAfter)) summary.best = better(c, summary.best, compare)
-        if (c.kind === 'dir' && inHeads(state, headsAfter)) summary.bestDir = better(c, summary.bestDir, compare)
+        if (isDirectoryKind(c.kind) && inHeads(state, headsAfter)) {
+          summary.bestDir = better(c, summary.bestDir, compare)
+        }
       }
     }
     writes.push({ part: 'summaries', key: path, value: summary.candidates > 0 ? summary : null })
@@ -345,6 +350,7 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
 
   // 5. Children before parents: a path whose liveness flips changes its parent's child count.
   const out: MergedChange[] = []
+  const mounts: DrivePath[] = []
   for (let depth = byDepth.length - 1; depth >= 0; depth--) {
     const bucket = byDepth[depth]
     if (bucket === undefined) continue
@@ -365,6 +371,15 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
       if (isLive) writes.push({ part: 'winners', key: path, value: s })
       else if (wasLive) writes.push({ part: 'winners', key: path, value: null })
 
+      // The mount points that win: what the API overlays (it reads them at open).
+      const mount = isLive && s.winner?.kind === 'mount' ? (s.winner.mount ?? null) : null
+      const wasMount = old?.winner?.kind === 'mount' ? (old.winner.mount ?? null) : null
+      if (mount !== wasMount) {
+        const value = mount === null ? null : { key: mount, by: (s.winner as StoredRecord).drive }
+        writes.push({ part: 'mounts', key: path, value })
+        mounts.push(path)
+      }
+
       const wasConflict = conflictValues.has(path)
       const conflict = path !== ROOT_PATH && isConflict(s)
       if (wasConflict !== conflict) writes.push({ part: 'conflicts', key: path, value: conflict ? '' : null })
@@ -381,7 +396,7 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
     }
   }
   out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
-  return { writes, changes: out }
+  return { writes, changes: out, mounts }
 }
 
 type PoolMember = { c: Ranked; state: CandidateState }

@@ -41,8 +41,8 @@ function reached(checkpoint: Checkpoint | undefined, target: Checkpoint): boolea
 export interface IndexerOptions {
   store: IndexStore
   resolver: Resolver
-  /** Called after each commit with the merged changes it made (possibly none). */
-  onCommit?: (changes: MergedChange[], drive: DriveKey) => void
+  /** Called after each commit with the merged changes it made (possibly none) and the mount points it changed. */
+  onCommit?: (changes: MergedChange[], drive: DriveKey, mounts: DrivePath[]) => void
   /**
    * The index cannot advance any more (a custom comparator threw): `failure` is what every wait
    * and every later event rejects with. Called once.
@@ -55,7 +55,7 @@ export interface IndexerOptions {
 export class Indexer {
   readonly store: IndexStore
   readonly resolver: Resolver
-  private readonly onCommit: (changes: MergedChange[], drive: DriveKey) => void
+  private readonly onCommit: (changes: MergedChange[], drive: DriveKey, mounts: DrivePath[]) => void
   private readonly options: IndexerOptions
   /** Set once the index cannot advance: every wait rejects with it. */
   private failure: Error | null = null
@@ -234,7 +234,7 @@ export class Indexer {
   private async foldAndCommit(drive: DriveKey, changes: RecordChange[], extra: IndexWrite[]): Promise<void> {
     const out = await fold({ resolver: this.resolver, drive, changes }, this.store)
     await this.store.commit([...out.writes, ...extra])
-    this.onCommit(out.changes, drive)
+    this.onCommit(out.changes, drive, out.mounts)
   }
 
   private advance(drive: DriveKey, checkpoint: Checkpoint): void {

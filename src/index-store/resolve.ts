@@ -4,6 +4,7 @@
  * keeps the same answer up to date record by record with the pieces exported here.
  */
 import { randomBytes } from 'node:crypto'
+import { isDirectoryKind } from '../events/records.js'
 import type { Candidate } from '../events/types.js'
 import { type StoredRecord, toCandidate } from './schema.js'
 
@@ -101,7 +102,7 @@ export function bestOf(candidates: readonly Candidate[], compare: Comparator): C
   return best
 }
 
-/** The winner from the best candidate and the best directory head: a directory beats a concurrent file. */
+/** The winner from the best candidate and the best directory head: a directory (or mount) beats a concurrent file. */
 export function winnerOf(best: Candidate | null, bestDir: Candidate | null): Candidate | null {
   if (best !== null && (best.kind === 'file' || best.kind === 'symlink') && bestDir !== null) return bestDir
   return best
@@ -117,7 +118,7 @@ export function resolve(candidates: readonly Candidate[], resolver: Resolver = '
   const compare = compareFor(resolver)
   const best = bestOf(picksHeads(resolver) ? heads : sorted, compare)
   const bestDir = bestOf(
-    heads.filter((h) => h.kind === 'dir'),
+    heads.filter((h) => isDirectoryKind(h.kind)),
     compare
   )
   return { winner: winnerOf(best, bestDir), candidates: sorted, heads, conflict: heads.length > 1 }

@@ -9,6 +9,7 @@
  * of drives that share its path.
  */
 import { ROOT_PATH } from '../events/paths.js'
+import { isDirectoryKind } from '../events/records.js'
 
 export { depthOf } from '../events/paths.js'
 
@@ -22,7 +23,7 @@ import type {
   RecordSub
 } from '../events/types.js'
 
-export const SCHEMA_VERSION = 3
+export const SCHEMA_VERSION = 4
 
 /** A drive's record as stored (the path is in the key). */
 export type StoredRecord = Omit<DriveRecord, 'path'>
@@ -74,6 +75,7 @@ export type IndexPart =
   | 'winners'
   | 'children'
   | 'conflicts'
+  | 'mounts'
   | 'checkpoints'
   | 'meta'
 
@@ -94,6 +96,8 @@ export interface PartValues {
   children: ''
   /** path -> '' for every path in conflict */
   conflicts: ''
+  /** mount point -> the mounted drive and the source whose mount record wins there */
+  mounts: { key: string; by: string }
   /** hex drive key -> how far it is indexed */
   checkpoints: Checkpoint
   /** 'meta' -> schema and resolver that built the index */
@@ -179,11 +183,11 @@ export function toEntry(path: string, record: StoredRecord): MergedEntry {
 
 /** A directory's winning record may be a file that lost to live children: the directory wins. */
 export function isDirectory(state: WinnerState): boolean {
-  return state.liveChildren > 0 || state.winner === null || state.winner.kind === 'dir'
+  return state.liveChildren > 0 || state.winner === null || isDirectoryKind(state.winner.kind)
 }
 
 /** A path conflicts when its records have several heads, or a file has live children (file vs dir). */
 export function isConflict(state: WinnerState | null): boolean {
   if (state === null) return false
-  return state.headConflict || (state.liveChildren > 0 && state.winner !== null && state.winner.kind !== 'dir')
+  return state.headConflict || (state.liveChildren > 0 && state.winner !== null && !isDirectoryKind(state.winner.kind))
 }

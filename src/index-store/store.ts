@@ -90,6 +90,7 @@ export class LevelIndexStore implements IndexStore {
       winners: json('w'),
       children: utf8('c'),
       conflicts: utf8('x'),
+      mounts: json('o'),
       checkpoints: json('p'),
       meta: json('m')
     }

@@ -43,7 +43,8 @@ const COMPARED: IndexPart[] = [
   'summaries',
   'winners',
   'children',
-  'conflicts'
+  'conflicts',
+  'mounts'
 ]
 
 /** The path a key of a part is about. */

@@ -124,6 +124,16 @@ export class IndexView {
     for await (const [, entry] of this.entriesUnder(path)) if (entry.type === 'file') yield entry.record
   }
 
+  /** The mount that wins at a path (its drive, and the source whose record it is), if any. */
+  mountAt(path: DrivePath): { key: string; by: string } | null {
+    return this.store.getSync('mounts', path) ?? null
+  }
+
+  /** Every winning mount point, sorted. */
+  async *mountPoints(): AsyncIterable<[DrivePath, { key: string; by: string }]> {
+    for await (const [path, mount] of this.store.scan('mounts', {})) yield [path as DrivePath, mount]
+  }
+
   /** Paths in conflict strictly under a folder, sorted. */
   conflictsUnder(folder: DrivePath): AsyncIterable<DrivePath> {
     return this.store.conflictsUnder(folder)
