@@ -14,6 +14,7 @@ import {
   deletionNode,
   type FileFields,
   fileNode,
+  MAX_METADATA_BYTES,
   markerNode,
   mountNode,
   type RawNode,
@@ -77,10 +78,14 @@ export function userMetadata(metadata: unknown): Record<string, unknown> | null 
   if (metadata === undefined || metadata === null) return null
   if (!isPlainObject(metadata)) throw MultiDriveError.EINVAL('metadata must be a plain object')
   if (STAMP_KEY in metadata) throw MultiDriveError.EINVAL(`metadata key '${STAMP_KEY}' is reserved`)
+  let json: string
   try {
-    JSON.stringify(metadata)
+    json = JSON.stringify(metadata)
   } catch (err) {
     throw MultiDriveError.EINVAL('metadata must serialise to JSON', undefined, err)
+  }
+  if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
+    throw MultiDriveError.EINVAL(`metadata is at most ${MAX_METADATA_BYTES} bytes of JSON`)
   }
   return metadata
 }

@@ -10,6 +10,12 @@ import type { BlobId, DriveKey, DrivePath, DriveRecord, RecordKind, RecordOp, Re
 /** The reserved metadata key that carries a file's stamp. */
 export const STAMP_KEY = 'multidrive:stamp'
 
+/**
+ * The most user metadata (as JSON) a file carries: it is copied into the index with the record.
+ * Writes over it are EINVAL; a remote entry's larger metadata is dropped (with a warning).
+ */
+export const MAX_METADATA_BYTES = 64 * 1024
+
 /** Key encodings of the three subs, as Hyperdrive encodes its own `files` sub. */
 export const SUB_ENCODERS: Record<RecordSub, SubEncoder> = {
   files: new SubEncoder('files', 'utf-8'),
@@ -156,7 +162,9 @@ export function decodeRecord(
   path: DrivePath,
   seq: number,
   value: unknown,
-  warn: Warn
+  warn: Warn,
+  /** The value's size as stored: only a value this large can carry too much metadata. */
+  bytes = 0
 ): DriveRecord {
   if (sub !== 'files') {
     const stamp = parseStamp(value)
@@ -170,7 +178,13 @@ export function decodeRecord(
     return { drive, sub, path, seq, kind: 'mount', stamp: stamp ?? UNSTAMPED, mount: key }
   }
   const entry = isPlainObject(value) ? value : {}
-  const { user, stamp: rawStamp } = splitMetadata(entry.metadata)
+  const split = splitMetadata(entry.metadata)
+  const { stamp: rawStamp } = split
+  let { user } = split
+  if (bytes > MAX_METADATA_BYTES && Buffer.byteLength(JSON.stringify(user) ?? '') > MAX_METADATA_BYTES) {
+    warn(`drive ${drive} has more than ${MAX_METADATA_BYTES} bytes of metadata at ${path} (seq ${seq}); dropped`)
+    user = null
+  }
   let stamp = UNSTAMPED
   if (rawStamp !== undefined) {
     const parsed = parseStamp(rawStamp)
@@ -226,5 +240,5 @@ export function decodeNode(
   }
   if (value === null) return { op: 'del', sub: at.sub, path, seq }
   const parsed = parseValue(value, warn, `drive ${drive} seq ${seq}`)
-  return { op: 'put', record: decodeRecord(drive, at.sub, path, seq, parsed, warn) }
+  return { op: 'put', record: decodeRecord(drive, at.sub, path, seq, parsed, warn, value.length) }
 }

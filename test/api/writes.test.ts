@@ -75,7 +75,8 @@ test('metadata that does not serialise is EINVAL, and the drive still takes writ
       throw new Error('no')
     }
   }
-  for (const metadata of [cycle, { big: 1n }, { throwing }]) {
+  const huge = { text: 'x'.repeat(64 * 1024) }
+  for (const metadata of [cycle, { big: 1n }, { throwing }, huge]) {
     await rejects(multi.writeFile('/bad', 'x', { metadata: metadata as Record<string, unknown> }), 'EINVAL')
   }
   await multi.writeFile('/good', 'still writable')

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert'
 import {
   decodeKey,
   decodeRecord,
+  MAX_METADATA_BYTES,
   parseStamp,
   STAMP_KEY,
   SUB_ENCODERS,
@@ -122,6 +123,19 @@ test('decodeRecord(tombstones | dirs) reads the stamp value; garbage becomes uns
     assert.equal(decodeRecord(A, 'tombstones', PATH, 7, value, warn).stamp, { t: 0, clock: {} })
   }
   assert.is(warnings.length, 4)
+})
+
+test('decodeRecord(files) drops metadata over MAX_METADATA_BYTES (with a warning), keeping the stamp and content', () => {
+  const warnings: string[] = []
+  const big = { blob: 'x'.repeat(MAX_METADATA_BYTES) }
+  const value = { executable: false, linkname: null, blob: null, metadata: stampMetadata(big, { t: 3, clock: {} }) }
+  const bytes = Buffer.byteLength(JSON.stringify(value))
+  const record = decodeRecord(A, 'files', PATH, 1, value, (m) => warnings.push(m), bytes)
+  assert.is(record.metadata, null)
+  assert.equal(record.stamp, { t: 3, clock: {} })
+  assert.is(warnings.length, 1)
+  const small = decodeRecord(A, 'files', PATH, 1, { metadata: { ok: true } }, () => {}, 30)
+  assert.equal(small.metadata, { ok: true })
 })
 
 test.run()
