@@ -99,7 +99,7 @@ export class Writes {
       throw MultiDriveError.EINVAL(`files are at most ${MAX_FILE_BYTES} bytes`, path)
     return this.commits.enqueue([path], data.byteLength, async (writer) => {
       this.assertFileSlot(path)
-      return this.record(writer, path, 'files', (stamp) => ({ type: 'file', path, content: data, fields, stamp }))
+      return this.fileRecord(writer, path, data, fields)
     })
   }
 
@@ -108,7 +108,7 @@ export class Writes {
       throw MultiDriveError.EINVAL('invalid symlink target', path)
     return this.commits.enqueue([path], 0, async (writer) => {
       this.assertFileSlot(path)
-      return this.record(writer, path, 'files', (stamp) => ({ type: 'symlink', path, target, metadata: null, stamp }))
+      return this.symlinkRecord(writer, path, target, null)
     })
   }
 
@@ -208,16 +208,10 @@ export class Writes {
     const fields = fieldsOf(record)
     if (record.kind === 'symlink') {
       const target = record.linkname ?? ''
-      return this.record(writer, path, 'files', (stamp) => ({
-        type: 'symlink',
-        path,
-        target,
-        metadata: fields.metadata,
-        stamp
-      }))
+      return this.symlinkRecord(writer, path, target, fields.metadata)
     }
     const content = await this.content.read(record)
-    return this.record(writer, path, 'files', (stamp) => ({ type: 'file', path, content, fields, stamp }))
+    return this.fileRecord(writer, path, content, fields)
   }
 
   /** Removes the writer's own records of one sub at each path. */
@@ -241,20 +235,14 @@ export class Writes {
       const fields = fieldsOf(winner, userMetadata(update(copyableMetadata(winner.metadata) ?? {})))
       if (winner.kind === 'symlink') {
         const target = winner.linkname ?? ''
-        return this.record(writer, path, 'files', (stamp) => ({
-          type: 'symlink',
-          path,
-          target,
-          metadata: fields.metadata,
-          stamp
-        }))
+        return this.symlinkRecord(writer, path, target, fields.metadata)
       }
       if (winner.drive === keyOf(writer)) {
         const blob = winner.blob ?? null
         return this.record(writer, path, 'files', (stamp) => ({ type: 'entry', path, blob, fields, stamp }))
       }
       const content = await this.content.read(winner)
-      return this.record(writer, path, 'files', (stamp) => ({ type: 'file', path, content, fields, stamp }))
+      return this.fileRecord(writer, path, content, fields)
     })
   }
 
@@ -271,7 +259,7 @@ export class Writes {
       const out = Buffer.alloc(len)
       content.copy(out, 0, 0, Math.min(len, content.length))
       const fields = fieldsOf(node.record)
-      return this.record(writer, p, 'files', (stamp) => ({ type: 'file', path: p, content: out, fields, stamp }))
+      return this.fileRecord(writer, p, out, fields)
     })
   }
 
@@ -297,6 +285,16 @@ export class Writes {
    */
   close(): Promise<void> {
     return this.commits.close()
+  }
+
+  /** A file with new content at a path, as one write's records. */
+  private fileRecord(writer: Hyperdrive, path: DrivePath, content: Uint8Array, fields: FileFields) {
+    return this.record(writer, path, 'files', (stamp) => ({ type: 'file', path, content, fields, stamp }))
+  }
+
+  /** A symlink at a path, as one write's records. */
+  private symlinkRecord(writer: Hyperdrive, path: DrivePath, target: string, metadata: FileFields['metadata']) {
+    return this.record(writer, path, 'files', (stamp) => ({ type: 'symlink', path, target, metadata, stamp }))
   }
 
   /** The records of one write at a path: the new record, then (unless kept) the writer's own older ones go. */
