@@ -134,19 +134,26 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
     byPath.set(change.path, list)
   }
   const paths = [...byPath.keys()]
-  const recordKeys = paths.flatMap((path) => SUBS.map((sub) => recordKey(self, sub, path)))
-  const [ownRecords, oldCandidates, summaries] = await Promise.all([
-    reader.get('records', recordKeys),
+  const [oldCandidates, summaries] = await Promise.all([
     reader.get(
       'candidates',
       paths.map((path) => candidateKey(path, self))
     ),
     reader.get('summaries', paths)
   ])
+  // The drive has records at a path only while it has a candidate there (its statement): a first
+  // write to a path, the common case of a build, reads no records.
+  const held = paths.filter((_, i) => oldCandidates[i] !== undefined)
+  const heldRecords = await reader.get(
+    'records',
+    held.flatMap((path) => SUBS.map((sub) => recordKey(self, sub, path)))
+  )
+  const ownRecords = new Map(held.map((path, i) => [path, heldRecords.slice(i * SUBS.length, (i + 1) * SUBS.length)]))
   const works: PathWork[] = paths.map((path, i) => {
     const before: Partial<Record<RecordSub, StoredRecord>> = {}
+    const records = ownRecords.get(path) ?? []
     SUBS.forEach((sub, s) => {
-      const r = ownRecords[i * SUBS.length + s]
+      const r = records[s]
       if (r) before[sub] = r
     })
     const after = { ...before }
@@ -454,12 +461,20 @@ async function loadWinners(
     for (const a of ancestorsOf(w.path)) related.add(a)
   }
   const list = [...related]
-  const [winners, conflicts] = await Promise.all([reader.get('winners', list), reader.get('conflicts', list)])
+  const winners = await reader.get('winners', list)
   const winnerMap = new Map<DrivePath, WinnerState>()
   const conflictSet = new Set<DrivePath>()
   list.forEach((path, i) => {
     const w = winners[i]
-    if (w) winnerMap.set(path, w)
+    if (w === undefined) return
+    winnerMap.set(path, w)
+    // A live path's conflict row is what its merged state says (the fold writes them together).
+    if (path !== ROOT_PATH && isConflict(w)) conflictSet.add(path)
+  })
+  // Only a path that is not live can be in conflict without a merged state (concurrent deletes).
+  const dead = list.filter((path) => !winnerMap.has(path))
+  const conflicts = await reader.get('conflicts', dead)
+  dead.forEach((path, i) => {
     if (conflicts[i] !== undefined) conflictSet.add(path)
   })
   return [winnerMap, conflictSet]
