@@ -5,7 +5,7 @@
  * time, so no spelling of `..`, `/`, `\` or NUL in a segment gets past them.
  *
  * `/` belongs to the web explorer (a later piece): it registers itself on this server beside
- * these routes.
+ * these routes. Every response says `X-Content-Type-Options: nosniff`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { MultiDriveError } from '../index.js'
@@ -70,7 +70,8 @@ const ROUTES: Record<string, string> = {
   '/conflicts': 'GET, HEAD',
   '/drives': 'GET, HEAD, POST, DELETE',
   '/health': 'GET, HEAD',
-  '/changes': 'GET'
+  '/changes': 'GET',
+  '/auth': 'GET, HEAD'
 }
 
 /** The merged-view path in a raw URL after `prefix`, checked segment by segment. */
@@ -150,6 +151,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
     }
   }
 
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff')
+  })
   app.setErrorHandler((err, _request, reply) => {
     const { status, code, message } = toHttpError(err)
     reply.code(status).send(errorBody(code, message))
@@ -165,6 +169,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
   })
 
   registerFileRoutes(app, ctx)
+  // Lets a client (the explorer) check a token without writing anything.
+  app.get('/auth', { onRequest: ctx.requireWrite }, (_request, reply) => reply.code(204).send())
   for (const [prefix, read] of [
     ['/stat', (path: string) => ops.stat(path)],
     ['/ls', (path: string) => ops.ls(path)],
