@@ -230,6 +230,42 @@ test('PUT/DELETE /files/*, PUT /dirs/*, POST and DELETE /drives change the merge
   assert.is((await errorOf(gone)).code, 'EUNKNOWNDRIVE')
 })
 
+test('GET / is the web explorer: its page and assets, under a CSP that forbids inline script', async () => {
+  const page = await fetch(url('/'))
+  assert.is(page.status, 200)
+  assert.is(page.headers.get('content-type'), 'text/html; charset=utf-8')
+  const csp = page.headers.get('content-security-policy') ?? ''
+  for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"]) {
+    assert.ok(csp.split('; ').includes(directive), directive)
+  }
+  assert.not.match(csp, 'unsafe')
+  assert.is(page.headers.get('x-content-type-options'), 'nosniff')
+  assert.is(page.headers.get('x-frame-options'), 'DENY')
+  const html = await page.text()
+  assert.not.match(html, /<script(?![^>]*\ssrc=)/) // every script is a file of this origin
+  const assets = [...html.matchAll(/(?:src|href)="(\/explorer\/[^"]+)"/g)].map((m) => m[1] as string)
+  assert.equal(assets.sort(), ['/explorer/favicon.svg', '/explorer/main.js', '/explorer/style.css'])
+  const types: Record<string, string> = {
+    js: 'text/javascript; charset=utf-8',
+    css: 'text/css; charset=utf-8',
+    svg: 'image/svg+xml'
+  }
+  for (const asset of [...assets, '/explorer/tree.js', '/explorer/api.js']) {
+    const res = await fetch(url(asset))
+    assert.is(res.status, 200, asset)
+    assert.is(res.headers.get('content-type'), types[asset.split('.').pop() as string], asset)
+    assert.is(res.headers.get('content-security-policy'), csp, asset)
+  }
+  // Only the built assets, by exact name: nothing else of the package or the machine.
+  for (const path of ['/explorer/nope.js', '/explorer/..%2fcli%2fmain.js', '/explorer/%2e%2e', '/explorer/main.d.ts']) {
+    const res = await raw(path)
+    assert.is(res.status, 404, path)
+    assert.is(JSON.parse(res.body).error.code, 'ENOENT', path)
+  }
+  assert.is((await fetch(url('/'), { method: 'POST' })).status, 404)
+  assert.is((await fetch(url('/health'))).headers.get('x-content-type-options'), 'nosniff')
+})
+
 test('GET /files/*?drive=KEY sends that drive’s own version: 404 for no file there or an unknown drive', async () => {
   const winner = await fetch(url('/files/docs/b.md'))
   const own = await fetch(url(`/files/docs/b.md?drive=${writer}`))
