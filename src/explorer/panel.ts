@@ -89,7 +89,7 @@ export class Panel {
 
   constructor(ctx: PanelContext) {
     this.ctx = ctx
-    this.element = h('section', { class: 'panel', 'aria-label': 'Selected path', 'aria-live': 'polite' })
+    this.element = h('section', { class: 'panel', 'aria-label': 'Selected path' })
   }
 
   /** Whether a change at one of these paths changes what the panel shows. */
