@@ -200,7 +200,7 @@ export class Tree {
       row,
       h('span', { class: 'twisty', 'aria-hidden': 'true' }),
       h('span', { class: `icon ${kind}`, 'aria-hidden': 'true' }),
-      h('span', { class: 'name' }, entry.name),
+      h('span', { class: 'name', title: entry.name }, entry.name),
       entry.type === 'symlink' ? h('span', { class: 'link' }, `→ ${entry.linkname ?? ''}`) : null,
       conflict
         ? h('span', { class: 'conflict-mark', title: 'several drives wrote this concurrently' }, 'conflict')
