@@ -9,11 +9,16 @@ import createTestnet from '@hyperswarm/testnet'
 import type { Page } from 'playwright-core'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type Browser, launch, screenshot } from '../helpers/browser.js'
+import { type Browser, launch, screenshot, withFailureShots } from '../helpers/browser.js'
 import { cleanup, ok, poll, Serve, tempDir } from '../helpers/cli.js'
 import { gradientPng } from '../helpers/png.js'
 
-const test = suite('the web explorer (multidrive serve at /) in Chromium')
+const explorer = suite('the web explorer (multidrive serve at /) in Chromium')
+
+/** A test whose failure leaves screenshots of the pages it had open. */
+function test(name: string, body: () => Promise<void> | void): void {
+  explorer(name, () => withFailureShots(browser, name, async () => body()))
+}
 
 const HOSTILE = '<img src=x onerror=alert(1)>.txt'
 
@@ -84,7 +89,7 @@ async function names(page: Page, group = '[role="tree"]'): Promise<string[]> {
   return page.locator(`${group} > [role="treeitem"] > .row .name`).allTextContents()
 }
 
-test.before(async () => {
+explorer.before(async () => {
   const launching = launch()
   testnet = await createTestnet(3, { host: '127.0.0.1' })
   const bootstrap = testnet.bootstrap.map((n) => `${n.host}:${n.port}`).join(',')
@@ -127,7 +132,7 @@ test.before(async () => {
   browser = await launching
 })
 
-test.after(async () => {
+explorer.after(async () => {
   await browser?.close()
   await cleanup()
   await testnet?.destroy()
@@ -471,4 +476,4 @@ test('no page error and no Content-Security-Policy violation on any page; no dia
   assert.equal(dialogs, [])
 })
 
-test.run()
+explorer.run()

@@ -53,6 +53,32 @@ export async function launch(): Promise<Browser> {
   }
 }
 
+/**
+ * Runs a test body; if it fails, every page still open (a failing test does not get to close its
+ * pages) is saved as a screenshot under the OS temp dir, and the error says where, and on what URL.
+ */
+export async function withFailureShots(browser: Browser, name: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body()
+  } catch (err) {
+    const dir = join(tmpdir(), 'multidrive-explorer-failures')
+    await mkdir(dir, { recursive: true })
+    const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
+    const notes: string[] = []
+    for (const [i, page] of browser.context.pages().entries()) {
+      const path = join(dir, `${slug}-${i}.png`)
+      const saved = await page.screenshot({ path, fullPage: true }).then(
+        () => path,
+        () => 'no screenshot'
+      )
+      notes.push(`${page.url()} -> ${saved}`)
+      await page.close().catch(() => {})
+    }
+    if (err instanceof Error) err.message += `\n    open pages: ${notes.join('; ') || 'none'}`
+    throw err
+  }
+}
+
 /** Saves a screenshot of the page as NAME.png in the screenshot folder. */
 export async function screenshot(browser: Browser, page: Page, name: string): Promise<string> {
   const path = join(browser.screenshots, `${name}.png`)
