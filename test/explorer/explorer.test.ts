@@ -21,6 +21,9 @@ function test(name: string, body: () => Promise<void> | void): void {
 }
 
 const HOSTILE = '<img src=x onerror=alert(1)>.txt'
+/** An image that runs script wherever a browser lets it: as an <img>, and opened directly, it must not. */
+const EVIL_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40" onload="alert('svg onload')">
+<script>alert('svg script')</script><rect width="40" height="40" fill="red"/></svg>`
 
 let testnet: createTestnet.Testnet
 let browser: Browser
@@ -120,7 +123,8 @@ explorer.before(async () => {
     put(bob, tokens.bob, '/b.txt', 'from bob'),
     put(bob, tokens.bob, '/docs/bob.md', '# Bob\n\nNotes from bob.\n'),
     put(bob, tokens.bob, '/docs/evil.html', '<script>alert("evil.html ran")</script><b>bold</b>'),
-    put(bob, tokens.bob, `/${HOSTILE}`, 'a hostile name')
+    put(bob, tokens.bob, `/${HOSTILE}`, 'a hostile name'),
+    put(bob, tokens.bob, '/img/evil.svg', EVIL_SVG)
   ])
   // Alice's view has everything of both, the conflict included.
   await poll(async () => {
@@ -162,6 +166,9 @@ test('the tree shows both peers’ files, sorted, with their size and winning dr
 
 test('a hostile file name and hostile content show as text: no script runs, nothing is injected', async () => {
   const page = await open(alice)
+  // The dialog watch works: a script that does run is seen.
+  await page.evaluate(`alert('probe')`)
+  assert.equal(dialogs.splice(0), ['probe'])
   const hostile = row(page, `/${HOSTILE}`)
   assert.is(await hostile.locator('.name').textContent(), HOSTILE)
   await hostile.click()
@@ -183,6 +190,14 @@ test('a hostile file name and hostile content show as text: no script runs, noth
   const res = await direct.goto(`${alice.url}/files/docs/evil.html`)
   assert.is(res?.headers()['content-security-policy'], 'sandbox')
   assert.is(await direct.locator('b').textContent(), 'bold')
+  // An SVG with script: previewed as an image (no script runs in an image), sandboxed when opened.
+  await page.goto(`${alice.url}/?dir=/img&file=/img/evil.svg`)
+  await page.locator('.panel img.preview-image').waitFor()
+  const loaded = () => inPage<number>(page, `document.querySelector('.panel img.preview-image').naturalWidth`)
+  await poll(async () => ((await loaded()) === 40 ? true : undefined), 'the SVG image')
+  const svg = await direct.goto(`${alice.url}/files/img/evil.svg`)
+  assert.is(svg?.headers()['content-security-policy'], 'sandbox')
+  await direct.locator('rect').waitFor({ state: 'attached' })
   assert.equal(dialogs, [])
   await direct.close()
   await page.close()
