@@ -35,12 +35,13 @@ let checkFailures = 0
 
 console.log('> typecheck')
 if ((await run(bin('tsc'), ['-p', 'tsconfig.json'])).code !== 0) checkFailures++
+if ((await run(bin('tsc'), ['-p', 'tsconfig.explorer.json', '--noEmit'])).code !== 0) checkFailures++
 console.log('> lint')
 if ((await run(bin('biome'), ['check', '.'])).code !== 0) checkFailures++
 
-// The CLI suites run the built command (dist/esm/cli/main.js).
+// The CLI suites run the built command (dist/esm/cli/main.js), the explorer suites its page too.
 console.log('> build')
-if ((await run(bin('tsc'), ['-p', 'tsconfig.build.json'])).code !== 0) checkFailures++
+if ((await run(process.execPath, ['scripts/build.mjs'])).code !== 0) checkFailures++
 
 console.log('> uvu')
 const suites = await run(

@@ -85,6 +85,8 @@ declare module 'hyperdrive' {
     symlink(path: string, target: string, opts?: { metadata?: unknown }): Promise<void>
     entry(path: string, opts?: { follow?: boolean; wait?: boolean; timeout?: number }): Promise<Hyperdrive.Entry | null>
     exists(path: string): Promise<boolean>
+    /** Whether the blobs of the file (or of every file under the folder) are stored locally. */
+    has(path: string): Promise<boolean>
     list(folder?: string, opts?: { recursive?: boolean }): AsyncIterable<Hyperdrive.Entry> & Readable
     readdir(folder?: string): AsyncIterable<string> & Readable
     diff(

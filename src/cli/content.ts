@@ -22,12 +22,22 @@ export async function resolveFile(multi: MultiDrive, path: string): Promise<File
   return { path: entry.key, entry, stat }
 }
 
+/** What holds a file's bytes: the merged view (the winner's) or one drive (its own record's). */
+export interface ContentSource {
+  has(path: string): Promise<boolean>
+  download(path: string): { done(): Promise<void>; destroy(): void }
+}
+
 /** Resolves once a file's bytes are local: fetched from peers for up to `waitMs` (0: not at all). */
-export async function ensureLocal(multi: MultiDrive, entry: MergedEntry, waitMs: number): Promise<void> {
-  if (await multi.has(entry.key)) return
+export async function ensureLocal(
+  source: ContentSource,
+  entry: { key: string; drive: string },
+  waitMs: number
+): Promise<void> {
+  if (await source.has(entry.key)) return
   const where = `the content of '${entry.key}' (drive ${entry.drive.slice(0, 8)}…)`
   if (waitMs <= 0) throw MultiDriveError.EUNAVAILABLE(null, `${where} is not here; 'multidrive serve' fetches it`)
-  const download = multi.download(entry.key)
+  const download = source.download(entry.key)
   let timer: NodeJS.Timeout | undefined
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(

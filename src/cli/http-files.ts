@@ -1,14 +1,18 @@
 /**
  * `/files/*`: the winning file's content with HTTP caching and ranges (`ETag` from the winning
- * drive's key and the record's seq, `If-None-Match` -> 304, `Range` -> 206/416), and, on a
- * writable server, `PUT` and `DELETE`.
+ * drive's key and the record's seq, `If-None-Match` -> 304, `Range` -> 206/416), or with
+ * `?drive=KEY` one candidate's own version (a losing side of a conflict), and, on a writable
+ * server, `PUT` and `DELETE`.
  */
 import { basename } from 'node:path'
+import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { contentType } from 'mime-types'
+import { MultiDriveError } from '../index.js'
 import { CliError } from './cli-error.js'
-import { ensureLocal, type FileContent, resolveFile } from './content.js'
+import { ensureLocal, resolveFile } from './content.js'
 import type { HttpContext } from './http.js'
+import { parseDriveKey } from './names.js'
 
 /** Files up to this size are read whole and sent as one buffer: a stream costs more than it saves. */
 const BUFFERED_MAX_BYTES = 1024 * 1024
@@ -41,8 +45,63 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end }
 }
 
-function etagOf(file: FileContent): string {
-  return `"${file.entry.drive}.${file.entry.seq}"`
+/** What `/files/*` sends: the winning file, or with `?drive=KEY` that drive's own record. */
+interface FileToSend {
+  path: string
+  /** The drive whose record it is, and that record's seq: the ETag. */
+  drive: string
+  seq: number
+  size: number
+  /** The record's stamp time in ms (0: unstamped). */
+  mtimeMs: number
+  /** Resolves once the bytes are here (fetched from peers for a while), or fails EUNAVAILABLE. */
+  ensureLocal(): Promise<void>
+  /** The whole content (small files). */
+  read(): Promise<Buffer>
+  stream(range: ByteRange | null): Readable
+}
+
+async function winningFile(ctx: HttpContext, path: string): Promise<FileToSend> {
+  const multi = ctx.workspace.multi
+  const file = await resolveFile(multi, path)
+  return {
+    path: file.path,
+    drive: file.entry.drive,
+    seq: file.entry.seq,
+    size: file.stat.size,
+    mtimeMs: file.stat.mtime.getTime(),
+    ensureLocal: () => ensureLocal(multi, file.entry, ctx.fetchWaitMs),
+    read: async () => (await multi.get(file.path)) ?? Buffer.alloc(0),
+    stream: (range) => multi.createReadStream(file.path, range ?? {})
+  }
+}
+
+/**
+ * One candidate's version of a path (`?drive=KEY`): that drive's own file record, even when another
+ * drive wins, so a losing version of a conflict can be read. Symlinks are not followed (a candidate
+ * is a record); a drive whose record there is not a file is ENOENT.
+ */
+async function candidateFile(ctx: HttpContext, path: string, key: string): Promise<FileToSend> {
+  const multi = ctx.workspace.multi
+  const hex = parseDriveKey(key)
+  const drive = multi.hasDrive(hex)
+  if (drive === undefined) throw MultiDriveError.EUNKNOWNDRIVE(hex, 'is not merged here')
+  const { candidates } = await multi.whoWins(path)
+  const candidate = candidates.find((c) => c.drive === hex)
+  const entry = candidate?.kind === 'file' ? await drive.entry(path) : null
+  if (entry?.value.blob == null) {
+    throw new MultiDriveError('ENOENT', `drive ${hex.slice(0, 8)}… has no file at '${path}'`, { path })
+  }
+  return {
+    path: entry.key,
+    drive: hex,
+    seq: entry.seq,
+    size: entry.value.blob.byteLength,
+    mtimeMs: candidate?.t ?? 0,
+    ensureLocal: () => ensureLocal(drive, { key: entry.key, drive: hex }, ctx.fetchWaitMs),
+    read: async () => (await drive.get(entry.key)) ?? Buffer.alloc(0),
+    stream: (range) => drive.createReadStream(entry.key, range ?? {})
+  }
 }
 
 function matchesEtag(header: string | undefined, etag: string): boolean {
@@ -54,9 +113,11 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
 }
 
 async function sendFile(ctx: HttpContext, request: FastifyRequest, reply: FastifyReply, head: boolean) {
-  const file = await resolveFile(ctx.workspace.multi, ctx.pathOf(request, '/files'))
-  const size = file.stat.size
-  const etag = etagOf(file)
+  const path = ctx.pathOf(request, '/files')
+  const { drive } = request.query as { drive?: unknown }
+  const file = typeof drive === 'string' ? await candidateFile(ctx, path, drive) : await winningFile(ctx, path)
+  const size = file.size
+  const etag = `"${file.drive}.${file.seq}"`
   reply
     .header('ETag', etag)
     .header('Accept-Ranges', 'bytes')
@@ -65,7 +126,7 @@ async function sendFile(ctx: HttpContext, request: FastifyRequest, reply: Fastif
     // Drive content is whoever-wrote-it's: never let it run as this origin (where the API is).
     .header('Content-Security-Policy', 'sandbox')
     .header('Content-Type', contentType(basename(file.path)) || 'application/octet-stream')
-  if (file.stat.mtime.getTime() > 0) reply.header('Last-Modified', file.stat.mtime.toUTCString())
+  if (file.mtimeMs > 0) reply.header('Last-Modified', new Date(file.mtimeMs).toUTCString())
   if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send()
 
   const ifRange = request.headers['if-range']
@@ -78,19 +139,18 @@ async function sendFile(ctx: HttpContext, request: FastifyRequest, reply: Fastif
       throw err
     }
   }
-  await ensureLocal(ctx.workspace.multi, file.entry, ctx.fetchWaitMs)
+  await file.ensureLocal()
   if (range !== null) {
     reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${size}`)
   }
   const length = range === null ? size : range.end - range.start + 1
   reply.header('Content-Length', length)
   if (head || length === 0) return reply.send()
-  const multi = ctx.workspace.multi
   if (size <= BUFFERED_MAX_BYTES) {
-    const whole = (await multi.get(file.path)) ?? Buffer.alloc(0)
+    const whole = await file.read()
     return reply.send(range === null ? whole : whole.subarray(range.start, range.end + 1))
   }
-  return reply.send(multi.createReadStream(file.path, range ?? {}))
+  return reply.send(file.stream(range))
 }
 
 export function registerFileRoutes(app: FastifyInstance, ctx: HttpContext): void {

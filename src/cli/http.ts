@@ -4,13 +4,14 @@
  * `{ "error": { "code", "message" } }`. Paths come from the raw URL, one decoded segment at a
  * time, so no spelling of `..`, `/`, `\` or NUL in a segment gets past them.
  *
- * `/` belongs to the web explorer (a later piece): it registers itself on this server beside
- * these routes.
+ * `/` is the web explorer (http-explorer.ts): a page of this origin that uses only these routes.
+ * Every response says `X-Content-Type-Options: nosniff`.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { MultiDriveError } from '../index.js'
 import { bearerMatches } from './auth.js'
 import { CliError } from './cli-error.js'
+import { registerExplorerRoutes } from './http-explorer.js'
 import { registerFileRoutes } from './http-files.js'
 import type { LocalOperations } from './operations.js'
 import { type ChangeLog, ChangeStreams } from './sse.js'
@@ -70,7 +71,9 @@ const ROUTES: Record<string, string> = {
   '/conflicts': 'GET, HEAD',
   '/drives': 'GET, HEAD, POST, DELETE',
   '/health': 'GET, HEAD',
-  '/changes': 'GET'
+  '/changes': 'GET',
+  '/auth': 'GET, HEAD',
+  '/explorer': 'GET, HEAD'
 }
 
 /** The merged-view path in a raw URL after `prefix`, checked segment by segment. */
@@ -150,6 +153,9 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
     }
   }
 
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('X-Content-Type-Options', 'nosniff')
+  })
   app.setErrorHandler((err, _request, reply) => {
     const { status, code, message } = toHttpError(err)
     reply.code(status).send(errorBody(code, message))
@@ -164,7 +170,10 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
     return reply.code(404).send(errorBody('ENOENT', `no route ${request.method} ${pathname}`))
   })
 
+  registerExplorerRoutes(app)
   registerFileRoutes(app, ctx)
+  // Lets a client (the explorer) check a token without writing anything.
+  app.get('/auth', { onRequest: ctx.requireWrite }, (_request, reply) => reply.code(204).send())
   for (const [prefix, read] of [
     ['/stat', (path: string) => ops.stat(path)],
     ['/ls', (path: string) => ops.ls(path)],

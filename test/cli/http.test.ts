@@ -230,6 +230,80 @@ test('PUT/DELETE /files/*, PUT /dirs/*, POST and DELETE /drives change the merge
   assert.is((await errorOf(gone)).code, 'EUNKNOWNDRIVE')
 })
 
+test('GET / is the web explorer: its page and assets, under a CSP that forbids inline script', async () => {
+  const page = await fetch(url('/'))
+  assert.is(page.status, 200)
+  assert.is(page.headers.get('content-type'), 'text/html; charset=utf-8')
+  const csp = page.headers.get('content-security-policy') ?? ''
+  for (const directive of ["default-src 'none'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'"]) {
+    assert.ok(csp.split('; ').includes(directive), directive)
+  }
+  assert.not.match(csp, 'unsafe')
+  assert.is(page.headers.get('x-content-type-options'), 'nosniff')
+  assert.is(page.headers.get('x-frame-options'), 'DENY')
+  const html = await page.text()
+  assert.not.match(html, /<script(?![^>]*\ssrc=)/) // every script is a file of this origin
+  const assets = [...html.matchAll(/(?:src|href)="(\/explorer\/[^"]+)"/g)].map((m) => m[1] as string)
+  assert.equal(assets.sort(), ['/explorer/favicon.svg', '/explorer/main.js', '/explorer/style.css'])
+  const types: Record<string, string> = {
+    js: 'text/javascript; charset=utf-8',
+    css: 'text/css; charset=utf-8',
+    svg: 'image/svg+xml'
+  }
+  for (const asset of [...assets, '/explorer/tree.js', '/explorer/api.js']) {
+    const res = await fetch(url(asset))
+    assert.is(res.status, 200, asset)
+    assert.is(res.headers.get('content-type'), types[asset.split('.').pop() as string], asset)
+    assert.is(res.headers.get('content-security-policy'), csp, asset)
+  }
+  // Only the built assets, by exact name: nothing else of the package or the machine.
+  for (const path of ['/explorer/nope.js', '/explorer/..%2fcli%2fmain.js', '/explorer/%2e%2e', '/explorer/main.d.ts']) {
+    const res = await raw(path)
+    assert.is(res.status, 404, path)
+    assert.is(JSON.parse(res.body).error.code, 'ENOENT', path)
+  }
+  assert.is((await fetch(url('/'), { method: 'POST' })).status, 404)
+  assert.is((await fetch(url('/health'))).headers.get('x-content-type-options'), 'nosniff')
+})
+
+test('GET /files/*?drive=KEY sends that drive’s own version: 404 for no file there or an unknown drive', async () => {
+  const winner = await fetch(url('/files/docs/b.md'))
+  const own = await fetch(url(`/files/docs/b.md?drive=${writer}`))
+  assert.equal([own.status, await own.text()], [200, '# b'])
+  assert.is(own.headers.get('etag'), winner.headers.get('etag'))
+  assert.is(own.headers.get('content-security-policy'), 'sandbox')
+  assert.is(own.headers.get('content-type'), winner.headers.get('content-type'))
+  const range = await fetch(url(`/files/docs/b.md?drive=${writer}`), { headers: { range: 'bytes=2-' } })
+  assert.equal([range.status, await range.text(), range.headers.get('content-range')], [206, 'b', 'bytes 2-2/3'])
+  const head = await fetch(url(`/files/docs/b.md?drive=${writer}`), { method: 'HEAD' })
+  assert.equal([head.status, head.headers.get('content-length')], [200, '3'])
+
+  const unknown = await fetch(url(`/files/docs/b.md?drive=${'c'.repeat(64)}`))
+  assert.is(unknown.status, 404)
+  assert.is((await errorOf(unknown)).code, 'EUNKNOWNDRIVE')
+  const bad = await fetch(url('/files/docs/b.md?drive=nope'))
+  assert.is(bad.status, 400)
+  assert.is((await errorOf(bad)).code, 'EINVAL')
+  // A tombstone, a directory, a path never written: that drive has no file there.
+  assert.is((await put('/gone.txt', 'soon deleted')).status, 201)
+  await fetch(url('/files/gone.txt'), { method: 'DELETE', headers: { authorization: `Bearer ${token}` } })
+  for (const path of ['/gone.txt', '/docs', '/never.txt']) {
+    const res = await fetch(url(`/files${path}?drive=${writer}`))
+    assert.is(res.status, 404, path)
+    assert.is((await errorOf(res)).code, 'ENOENT', path)
+  }
+})
+
+test('GET /auth answers 204 for the right token and 401 otherwise, and writes nothing', async () => {
+  assert.is((await fetch(url('/auth'), { headers: { authorization: `Bearer ${token}` } })).status, 204)
+  for (const auth of ['', 'Bearer nope', `Bearer ${token}x`]) {
+    const res = await fetch(url('/auth'), { headers: { authorization: auth } })
+    assert.is(res.status, 401, auth)
+    assert.is(res.headers.get('www-authenticate'), 'Bearer')
+    assert.is((await errorOf(res)).code, 'EUNAUTHORIZED')
+  }
+})
+
 test('GET /changes streams committed changes with ids; Last-Event-ID replays the gap', async () => {
   const first = new AbortController()
   const res = await fetch(url('/changes'), { signal: first.signal })
@@ -324,6 +398,9 @@ test('serve without --writable refuses writes with 405, token or not', async () 
     assert.is((await errorOf(res)).code, 'EROFS')
   }
   assert.is(await (await fetch(url('/files/hello.txt'))).text(), 'hello again')
+  const auth = await fetch(url('/auth'), { headers: { authorization: `Bearer ${token}` } })
+  assert.is(auth.status, 405)
+  assert.is((await errorOf(auth)).code, 'EROFS')
 })
 
 test.run()

@@ -85,6 +85,25 @@ test('the published declarations name no Holepunch module; types/ stays unpublis
   assert.ok(reached.size > 10)
 })
 
+test('the package ships the web explorer: its page, stylesheet, icon and every module main.js imports', async () => {
+  const dir = join(project, 'node_modules/merge-drive/dist/esm/explorer')
+  const files = new Set(await readdir(dir))
+  for (const f of ['index.html', 'style.css', 'favicon.svg', 'main.js']) assert.ok(files.has(f), `${f} is missing`)
+  const seen = new Set<string>()
+  const visit = async (file: string): Promise<void> => {
+    if (seen.has(file)) return
+    seen.add(file)
+    assert.ok(files.has(file), `${file} is imported but not shipped`)
+    const text = await readFile(join(dir, file), 'utf-8')
+    for (const [, spec] of text.matchAll(/from '([^']+)'/g)) {
+      assert.match(spec ?? '', /^\.\/[a-z-]+\.js$/, `${file} imports ${spec}: the page can load only its own files`)
+      await visit((spec ?? '').slice(2))
+    }
+  }
+  await visit('main.js')
+  assert.ok(seen.size > 5)
+})
+
 test('import { MultiDrive } from an ES module merges two drives', async () => {
   const out = JSON.parse(await inProject(process.execPath, ['consumer.mjs', await tmp('esm-store-')]))
   assert.equal(out, { names: ['from-a.txt', 'from-b.txt'], text: 'b', code: 'ENOENT' })
