@@ -22,6 +22,8 @@ export interface StatJson {
   metadata: unknown
   /** Hex key of the drive whose record won (null for a directory that exists through its children). */
   drive: string | null
+  /** A mount point's mounted drive (hex key), else null. */
+  mount: string | null
 }
 
 /** A directory's entries, sorted by name. */
@@ -84,7 +86,8 @@ export function statJson(path: string, stat: Stat): StatJson {
     mtimeMs: stat.mtime.getTime(),
     linkname: stat.linkname,
     metadata: stat.metadata ?? null,
-    drive: stat.driveKey
+    drive: stat.driveKey,
+    mount: stat.mount?.key ?? null
   }
 }
 

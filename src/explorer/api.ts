@@ -17,13 +17,14 @@ export interface StatJson {
   linkname: string | null
   metadata: unknown
   drive: string | null
+  mount: string | null
 }
 
 export interface LsEntry extends StatJson {
   name: string
 }
 
-export type CandidateKind = 'file' | 'symlink' | 'dir' | 'tombstone'
+export type CandidateKind = 'file' | 'symlink' | 'dir' | 'mount' | 'tombstone'
 
 export interface Candidate {
   drive: string

@@ -47,6 +47,7 @@ const KIND: Record<Candidate['kind'], string> = {
   file: 'file',
   symlink: 'symlink',
   dir: 'folder (mkdir)',
+  mount: 'mount point (another drive)',
   tombstone: 'deleted (tombstone)'
 }
 
@@ -206,6 +207,7 @@ export class Panel {
     // A folder made by mkdir has a record of its own; one that exists through its files has none.
     if (stat.drive === null) rows.push(['Record', 'none: it exists through what lives under it'])
     else rows.push(['Made by', driveBadge(stat.drive)], ['Made', formatTime(stat.mtimeMs)])
+    if (stat.mount !== null) rows.push(['Mounts', driveBadge(stat.mount)])
     return h(
       'div',
       {},
