@@ -267,17 +267,23 @@ export async function fold(input: FoldInput, reader: FoldReader): Promise<FoldOu
     // the best is picked from (the heads for 'causal', every candidate otherwise).
     const inHeads = (c: CandidateState, headsMode: boolean) => !headsMode || c.dominatedBy === 0
     const inBestPool = (c: CandidateState, headsMode: boolean) => !picksHeads(resolver) || inHeads(c, headsMode)
-    const left = (pool: typeof inHeads, of: Candidate | null): boolean => {
+    const left = (pool: typeof inHeads, of: Candidate | null, dirs: boolean): boolean => {
       if (of === null) return false
-      if (of.drive === self) return old !== undefined && pool(old, headsBefore)
+      if (of.drive === self) {
+        if (old === undefined || !pool(old, headsBefore)) return false
+        // Replaced by a better statement of its own drive: nothing left in the pool can beat that.
+        const next = w.newCandidate
+        const fits = next !== null && pool(next, headsAfter) && (!dirs || isDirectoryKind(next.kind))
+        return !fits || better(ranked(self, next), of, compare) === of
+      }
       const t = w.touched.get(of.drive)
       return t !== undefined && pool(t.before, headsBefore) && !pool(t.after, headsAfter)
     }
     const rescan =
       !isIncremental(resolver) ||
       headsBefore !== headsAfter ||
-      left(inBestPool, summary.best) ||
-      left(inHeads, summary.bestDir)
+      left(inBestPool, summary.best, false) ||
+      left(inHeads, summary.bestDir, true)
     if (rescan) {
       // The heads alone hold both pools only for 'causal' with heads left; otherwise read every candidate.
       const all = !picksHeads(resolver) || !headsAfter

@@ -16,6 +16,8 @@ const C = 'c'.repeat(64) as DriveKey
 class MemoryIndex implements FoldReader {
   readonly parts = new Map<IndexPart, Map<string, unknown>>()
   readonly resolver: Resolver
+  /** Rows read by range scans, so far. */
+  scanned = 0
 
   constructor(resolver: Resolver = 'causal') {
     this.resolver = resolver
@@ -36,7 +38,10 @@ class MemoryIndex implements FoldReader {
 
   async *scan<P extends IndexPart>(part: P, range: { gt: string; lt: string }): AsyncIterable<[string, PartValues[P]]> {
     const keys = [...this.part(part).keys()].filter((k) => k > range.gt && k < range.lt).sort()
-    for (const key of keys) yield [key, this.part(part).get(key) as PartValues[P]]
+    for (const key of keys) {
+      this.scanned++
+      yield [key, this.part(part).get(key) as PartValues[P]]
+    }
   }
 
   async step(drive: DriveKey, changes: RecordChange[]) {
@@ -186,6 +191,23 @@ test('fold: one drive overwriting its own winning file among many heads rescans 
   assert.is(index.winner('/x')?.winner?.drive, top)
   await index.step(top, [put('/x', rec(top, 2, 'file', 1))])
   assert.is(index.winner('/x')?.winner?.drive, drives.at(-2), 'the next best head wins once the best ranks lower')
+  assert.is(index.scanned, 20, 'the heads, once')
+})
+
+test('fold: the winning drive writing again with a better record takes one comparison, no scan', async () => {
+  const index = new MemoryIndex()
+  const drives = Array.from({ length: 20 }, (_, i) => i.toString(16).padStart(64, '0') as DriveKey)
+  for (const [i, d] of drives.entries()) await index.step(d, [put('/x', rec(d, 1, 'file', 100 + i))])
+  const top = drives.at(-1) as DriveKey
+  await index.step(top, [put('/x', rec(top, 2, 'file', 500))])
+  assert.is(index.winner('/x')?.winner?.seq, 2)
+  await index.step(top, [put('/x', rec(top, 3, 'dir', 600))])
+  assert.is(index.winner('/x')?.winner?.kind, 'dir')
+  assert.is(index.scanned, 0)
+  // The best directory replaced by its drive's file leaves the directories' pool: that one scans.
+  await index.step(top, [put('/x', rec(top, 4, 'file', 700))])
+  assert.is(index.winner('/x')?.winner?.seq, 4)
+  assert.is(index.scanned, 20)
 })
 
 // Random histories of three drives on a few paths, folded batch by batch: after every batch each
