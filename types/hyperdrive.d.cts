@@ -74,7 +74,8 @@ declare module 'hyperdrive' {
     checkout(version: number): Hyperdrive
     /** A batch: its `db` is a Hyperbee batch; `flush()` appends everything at once and closes it. */
     batch(): Hyperdrive & { db: Hyperbee.Batch; flush(): Promise<void> }
-    get(path: string, opts?: { wait?: boolean; timeout?: number }): Promise<Buffer | null>
+    /** `path` may be an entry (from `entry()`): its blob is read as it is, without a lookup. */
+    get(path: string | Hyperdrive.Entry, opts?: { wait?: boolean; timeout?: number }): Promise<Buffer | null>
     put(
       path: string,
       data: Buffer | Uint8Array | string,
@@ -96,7 +97,10 @@ declare module 'hyperdrive' {
     watch(
       folder?: string
     ): AsyncIterable<[Hyperdrive, Hyperdrive]> & { ready(): Promise<void>; destroy(): Promise<void> }
-    createReadStream(path: string, opts?: { start?: number; end?: number; length?: number }): Readable
+    createReadStream(
+      path: string | Hyperdrive.Entry,
+      opts?: { start?: number; end?: number; length?: number }
+    ): Readable
     createWriteStream(path: string, opts?: { executable?: boolean; metadata?: unknown }): Writable
     download(folder?: string, opts?: Record<string, unknown>): Hyperdrive.Download
     replicate(isInitiator: boolean, opts?: Record<string, unknown>): NodeJS.ReadWriteStream

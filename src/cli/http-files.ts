@@ -7,6 +7,7 @@
 import { basename } from 'node:path'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type Hyperdrive from 'hyperdrive'
 import { contentType } from 'mime-types'
 import { MultiDriveError } from '../index.js'
 import { CliError } from './cli-error.js'
@@ -88,7 +89,7 @@ async function candidateFile(ctx: HttpContext, path: string, key: string): Promi
   if (drive === undefined) throw MultiDriveError.EUNKNOWNDRIVE(hex, 'is not merged here')
   const { candidates } = await multi.whoWins(path)
   const candidate = candidates.find((c) => c.drive === hex)
-  const entry = candidate?.kind === 'file' ? await drive.entry(path) : null
+  const entry = candidate?.kind === 'file' ? await recordOf(drive, path, ctx.fetchWaitMs) : null
   if (entry?.value.blob == null) {
     throw new MultiDriveError('ENOENT', `drive ${hex.slice(0, 8)}… has no file at '${path}'`, { path })
   }
@@ -99,8 +100,19 @@ async function candidateFile(ctx: HttpContext, path: string, key: string): Promi
     size: entry.value.blob.byteLength,
     mtimeMs: candidate?.t ?? 0,
     ensureLocal: () => ensureLocal(drive, { key: entry.key, drive: hex }, ctx.fetchWaitMs),
-    read: async () => (await drive.get(entry.key)) ?? Buffer.alloc(0),
-    stream: (range) => drive.createReadStream(entry.key, range ?? {})
+    // By the entry, not its path: the bytes are this record's even if the drive moved on since.
+    read: async () => (await drive.get(entry)) ?? Buffer.alloc(0),
+    stream: (range) => drive.createReadStream(entry, range ?? {})
+  }
+}
+
+/** A drive's entry at a path, waiting for a peer at most `waitMs` (a replica's tree may lack it). */
+async function recordOf(drive: Hyperdrive, path: string, waitMs: number): Promise<Hyperdrive.Entry | null> {
+  try {
+    return await drive.entry(path, waitMs > 0 ? { timeout: waitMs } : { wait: false })
+  } catch (err) {
+    const hex = drive.key.toString('hex')
+    throw MultiDriveError.EUNAVAILABLE(hex, `no peer sent its record at '${path}'`, err)
   }
 }
 
