@@ -82,10 +82,14 @@ interface Supervised {
   wake: () => void
 }
 
-/** What an own append wrote: the log length before it, and its nodes in order. */
+/**
+ * An own append under way: the log length before it, its nodes in order, and `landed`, which
+ * settles once they are in the log.
+ */
 export interface OwnAppend {
   from: number
   nodes: RawNode[]
+  landed: Promise<void>
 }
 
 export class DriveSupervisor {
@@ -235,9 +239,10 @@ export class DriveSupervisor {
   }
 
   /**
-   * Runs an append of ours to a drive and indexes it at once, without its actor: the appended
-   * nodes are handed on as they were written (decoded as any reader decodes them) when the index
-   * stands exactly where the append started; otherwise what the index lacks is read from the log.
+   * Runs an append of ours to a drive and indexes it at once, without its actor: when the index
+   * stands exactly where the append starts, the nodes are handed on as they are written (decoded
+   * as any reader decodes them), folded while they land and committed once they have; otherwise
+   * what the index lacks is read from the log once they landed.
    * Serialised with the actor's reads; the append's own 'append' event does not wake the actor.
    */
   async appendOwn(key: DriveKey, append: () => Promise<OwnAppend>): Promise<void> {
@@ -246,18 +251,29 @@ export class DriveSupervisor {
     entry.quiet++
     const release = await entry.reading()
     try {
-      const { from, nodes } = await append()
+      const { from, nodes, landed } = await append()
       const core = entry.drive.core
       const checkpoint = this.options.checkpoint(key)
       const to = from + nodes.length
-      if (checkpoint !== null && checkpoint.version === from && checkpoint.fork === core.fork && core.length >= to) {
+      if (checkpoint !== null && checkpoint.version === from && checkpoint.fork === core.fork) {
         const ops: RecordOp[] = []
         for (const [i, node] of nodes.entries()) {
           const op = decodeNode(key, from + i, node.key, node.value, this.options.warn, entry.prefix)
           if (op !== null) ops.push(op)
         }
-        await this.options.submit({ type: 'records', drive: key, ops, checkpoint: { version: to, fork: core.fork } })
+        // Folded while the append lands, committed once it has.
+        const indexed = this.options.submit({
+          type: 'records',
+          drive: key,
+          ops,
+          checkpoint: { version: to, fork: core.fork },
+          landed
+        })
+        for (const outcome of await Promise.allSettled([landed, indexed])) {
+          if (outcome.status === 'rejected') throw outcome.reason
+        }
       } else {
+        await landed
         await this.read(entry, key, entry.stopped.signal, { gated: false })
       }
     } finally {

@@ -194,8 +194,11 @@ export class DriveSet {
   async caughtUp(drive: Hyperdrive, short: DriveActorState[] = ['waitingForPeers', 'stuck']): Promise<void> {
     const key = keyOf(drive)
     const { supervisor, indexer } = this.options
+    const target = this.target(drive)
+    // Already there (every own write): no race to set up.
+    if (indexer.indexedTo(key, target)) return
     const done = new AbortController()
-    const indexed = indexer.waitFor(key, this.target(drive), done.signal)
+    const indexed = indexer.waitFor(key, target, done.signal)
     // Settling short of the length only counts while the actor runs; otherwise wait for the index.
     const settled = supervisor.whenState(key, short, done.signal).catch(() => indexed)
     try {

@@ -70,13 +70,17 @@ function blobIds(
 }
 
 /**
- * Appends file contents to the writer's blobs as one append, and returns each file's blob id as
- * Hyperblobs would. Under the blobs' lock, which Hyperblobs' own writers take (a plain `drive.put`
- * on the same drive): offsets computed and appended with no other writer in between. Hyperblobs
- * keeps that lock private; without it, a write stream (which takes it) does the same, slower.
+ * Starts appending file contents to the writer's blobs as one append, and returns at once each
+ * file's blob id as Hyperblobs would, with `written`, which settles once the append has. Under the
+ * blobs' lock, which Hyperblobs' own writers take (a plain `drive.put` on the same drive), held
+ * until then: offsets computed and appended with no other writer in between. Hyperblobs keeps that
+ * lock private; without it, a write stream (which takes it) does the same, slower, and is awaited.
  */
-async function writeBlobs(writer: Hyperdrive, contents: readonly Uint8Array[]): Promise<BlobId[]> {
-  if (contents.length === 0) return []
+async function startBlobs(
+  writer: Hyperdrive,
+  contents: readonly Uint8Array[]
+): Promise<{ ids: BlobId[]; written: Promise<void> }> {
+  if (contents.length === 0) return { ids: [], written: Promise.resolve() }
   const blobs = writer.blobs ?? (await writer.getBlobs())
   const { blockSize, core } = blobs
   const blocks = contents.flatMap((content) => {
@@ -89,13 +93,9 @@ async function writeBlobs(writer: Hyperdrive, contents: readonly Uint8Array[]): 
   if (typeof blobs._lock === 'function') {
     const lock = blobs._lock
     const release = await new Promise<() => void>((resolve) => lock(resolve))
-    try {
-      const ids = blobIds(contents, blockSize, core.length, core.byteLength)
-      if (blocks.length > 0) await core.append(blocks)
-      return ids
-    } finally {
-      release()
-    }
+    const ids = blobIds(contents, blockSize, core.length, core.byteLength)
+    const appending = blocks.length > 0 ? core.append(blocks) : Promise.resolve()
+    return { ids, written: appending.then(() => {}).finally(release) }
   }
   const stream = blobs.createWriteStream()
   const closed = new Promise<void>((resolve, reject) => {
@@ -105,7 +105,7 @@ async function writeBlobs(writer: Hyperdrive, contents: readonly Uint8Array[]): 
   for (const block of blocks) stream.write(block)
   stream.end()
   await closed
-  return blobIds(contents, blockSize, stream.id.blockOffset, stream.id.byteOffset)
+  return { ids: blobIds(contents, blockSize, stream.id.blockOffset, stream.id.byteOffset), written: closed }
 }
 
 /** The node a write's record (or removal) is, with its blob once its content is in the blobs. */
@@ -205,26 +205,35 @@ export class GroupCommit {
     }
   }
 
-  /** Content first (one blobs append), then every record in ONE batch append of the drive's db. */
+  /**
+   * Content (one blobs append) and records (ONE batch append of the drive's db), the records
+   * entered into the batch while the content is appended, and flushed once it is: no record ever
+   * lands before its content. Returns as the flush starts; `landed` settles once it is done.
+   */
   private async append(writer: Hyperdrive, ops: LogWrite[]): Promise<OwnAppend> {
     const files = ops.filter((op): op is Extract<LogWrite, { type: 'file' }> => op.type === 'file')
-    const blobs = await writeBlobs(
-      writer,
-      files.map((op) => op.content)
-    )
-    const blobOf = new Map<LogWrite, BlobId>(files.map((op, i) => [op, blobs[i] as BlobId]))
-    const nodes = ops.map((op) => nodeOf(op, blobOf.get(op) ?? null))
     const batch = writer.db.batch()
+    let written: Promise<void> = Promise.resolve()
     try {
+      // The db's lock before the blobs': the order a Hyperdrive batch takes them in.
+      await batch.lock()
+      const blobs = await startBlobs(
+        writer,
+        files.map((op) => op.content)
+      )
+      written = blobs.written
+      const blobOf = new Map<LogWrite, BlobId>(files.map((op, i) => [op, blobs.ids[i] as BlobId]))
+      const nodes = ops.map((op) => nodeOf(op, blobOf.get(op) ?? null))
       for (const { key, value } of nodes) {
         if (value === null) await batch.del(key, BINARY)
         else await batch.put(key, value, BINARY)
       }
+      await written
       // The batch holds the db's lock: nothing else lands between this length and our nodes.
       const from = writer.core.length
-      await batch.flush()
-      return { from, nodes }
+      return { from, nodes, landed: batch.flush() }
     } catch (err) {
+      await written.catch(() => {})
       // A batch left open keeps the db's lock: every later write to the drive would wait forever.
       await batch.close().catch(() => {})
       throw err

@@ -95,9 +95,13 @@ export type RecordOp = { op: 'put'; record: DriveRecord } | { op: 'del'; sub: Re
  *   a path in `(after, upTo]` (`null`: unbounded), sorted by path. The indexer replaces the drive's
  *   `sub` records in that range with these, so records the new fork no longer has disappear.
  *   Only the final slice carries the checkpoint.
+ *
+ * A `records` event of our own append may come before its ops are in the drive's log: `landed`
+ * settles once they are. The indexer folds it meanwhile and commits only once it resolves (never,
+ * if it rejects), so the index is never ahead of the drive.
  */
 export type IndexEvent =
-  | { type: 'records'; drive: DriveKey; ops: RecordOp[]; checkpoint: Checkpoint }
+  | { type: 'records'; drive: DriveKey; ops: RecordOp[]; checkpoint: Checkpoint; landed?: Promise<void> }
   | {
       type: 'rescan'
       drive: DriveKey

@@ -112,13 +112,18 @@ export class Indexer {
     return out
   }
 
+  /** Whether the drive is indexed up to `target` (or past it: a later fork). */
+  indexedTo(drive: DriveKey, target: Checkpoint): boolean {
+    return reached(this.checkpoints.get(drive), target)
+  }
+
   /**
    * Resolves once the drive is indexed up to `target` (or past it: a later fork), or once the drive
    * is removed (there is nothing left to wait for); rejects when the indexer closes or the signal
    * aborts (the waiter is dropped then: waits never outlive their callers).
    */
   waitFor(drive: DriveKey, target: Checkpoint, signal?: AbortSignal): Promise<void> {
-    if (reached(this.checkpoints.get(drive), target)) return Promise.resolve()
+    if (this.indexedTo(drive, target)) return Promise.resolve()
     if (this.failure !== null) return Promise.reject(this.failure)
     if (signal?.aborted) return Promise.reject(signal.reason)
     return new Promise((resolve, reject) => {
@@ -227,12 +232,19 @@ export class Indexer {
     // A rescan's earlier slices keep the old checkpoint: a crash before its last slice rescans again.
     const checkpoint = event.checkpoint
     const extra: IndexWrite[] = checkpoint === null ? [] : [{ part: 'checkpoints', key: drive, value: checkpoint }]
-    await this.foldAndCommit(drive, changes, extra)
+    await this.foldAndCommit(drive, changes, extra, event.type === 'records' ? event.landed : undefined)
     if (checkpoint !== null) this.advance(drive, checkpoint)
   }
 
-  private async foldAndCommit(drive: DriveKey, changes: RecordChange[], extra: IndexWrite[]): Promise<void> {
+  /** Folds the changes, then commits them once `landed` (the records' own append, if given) resolves. */
+  private async foldAndCommit(
+    drive: DriveKey,
+    changes: RecordChange[],
+    extra: IndexWrite[],
+    landed?: Promise<void>
+  ): Promise<void> {
     const out = await fold({ resolver: this.resolver, drive, changes }, this.store)
+    await landed
     await this.store.commit([...out.writes, ...extra])
     this.onCommit(out.changes, drive, out.mounts)
   }
