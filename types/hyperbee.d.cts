@@ -43,6 +43,8 @@ declare module 'hyperbee' {
     interface Batch extends View {
       /** Takes the db's write lock now (put, del and flush take it if not held); flush or close releases it. */
       lock(): Promise<void>
+      /** How many blocks a flush would append now. */
+      readonly length: number
       put(key: unknown, value: unknown, opts?: EncodingOptions): Promise<void>
       del(key: unknown, opts?: EncodingOptions): Promise<void>
       flush(): Promise<void>

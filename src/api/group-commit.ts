@@ -95,7 +95,10 @@ async function startBlobs(
     const release = await new Promise<() => void>((resolve) => lock(resolve))
     const ids = blobIds(contents, blockSize, core.length, core.byteLength)
     const appending = blocks.length > 0 ? core.append(blocks) : Promise.resolve()
-    return { ids, written: appending.then(() => {}).finally(release) }
+    const written = appending.then(() => {}).finally(release)
+    // Awaited once the records are in the batch: a failure before then is not unhandled.
+    written.catch(() => {})
+    return { ids, written }
   }
   const stream = blobs.createWriteStream()
   const closed = new Promise<void>((resolve, reject) => {
@@ -223,10 +226,13 @@ export class GroupCommit {
       )
       written = blobs.written
       const blobOf = new Map<LogWrite, BlobId>(files.map((op, i) => [op, blobs.ids[i] as BlobId]))
-      const nodes = ops.map((op) => nodeOf(op, blobOf.get(op) ?? null))
-      for (const { key, value } of nodes) {
-        if (value === null) await batch.del(key, BINARY)
-        else await batch.put(key, value, BINARY)
+      const nodes: RawNode[] = []
+      for (const node of ops.map((op) => nodeOf(op, blobOf.get(op) ?? null))) {
+        const before = batch.length
+        if (node.value === null) await batch.del(node.key, BINARY)
+        else await batch.put(node.key, node.value, BINARY)
+        // Removing a key the db does not hold appends nothing: only what lands is a node of ours.
+        if (batch.length > before) nodes.push(node)
       }
       await written
       // The batch holds the db's lock: nothing else lands between this length and our nodes.

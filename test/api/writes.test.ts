@@ -3,6 +3,8 @@
 import Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { Writes } from '../../src/api/writes.js'
+import type { DrivePath } from '../../src/events/types.js'
 import { MultiDrive } from '../../src/index.js'
 import { rejects } from '../helpers/assert.js'
 import { cleanup, keyOf, peer } from '../helpers/peers.js'
@@ -104,6 +106,44 @@ test('multi.close() with writes queued: the group under way lands, the queued on
   assert.is(landed + failed.length, 300)
   assert.ok(failed.length > 0, 'close() waited for every queued write instead of cancelling them')
   await drive.close()
+})
+
+test('a removal the drive has nothing to remove for appends nothing; the index follows what landed', async () => {
+  const { a, multi } = await single()
+  await multi.writeFile('/before', 'x')
+  // The index thinks the writer has a dir marker at /p: the write removes it, and Hyperbee appends
+  // nothing for a key it does not hold. The file of the same group must land at its own seq.
+  const writes = (multi as unknown as { writes: Writes }).writes
+  await Promise.all([
+    writes.custom('/p' as DrivePath, async () => [{ type: 'delete', path: '/p' as DrivePath, sub: 'dirs' }]),
+    multi.writeFile('/after', 'y')
+  ])
+  await multi.writeFile('/later', 'z')
+  assert.is(String(await multi.readFile('/after')), 'y')
+  assert.is(String(await multi.readFile('/later')), 'z')
+  assert.is(multi.stats[keyOf(a.drive)]?.indexed, a.drive.core.length)
+  assert.ok((await multi.verify()).ok)
+})
+
+test('content that fails to append: the write rejects with the error, nothing is indexed, the drive still takes writes', async () => {
+  const { a, multi } = await single()
+  for (let i = 0; i < 20; i++) await multi.writeFile(`/warm/${i}`, 'x')
+  const blobs = await a.drive.getBlobs()
+  const append = blobs.core.append
+  blobs.core.append = () => Promise.reject(new Error('EIO: no space left'))
+  try {
+    const outcomes = await Promise.allSettled([multi.writeFile('/lost/1', 'a'), multi.writeFile('/lost/2', 'b')])
+    assert.equal(
+      outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'resolved')),
+      ['Error: EIO: no space left', 'Error: EIO: no space left']
+    )
+  } finally {
+    blobs.core.append = append
+  }
+  assert.is(await multi.exists('/lost/1'), false)
+  await multi.writeFile('/kept', 'k')
+  assert.is(String(await multi.readFile('/kept')), 'k')
+  assert.ok((await multi.verify()).ok)
 })
 
 test.run()
