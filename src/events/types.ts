@@ -101,7 +101,7 @@ export type RecordOp = { op: 'put'; record: DriveRecord } | { op: 'del'; sub: Re
  * if it rejects), so the index is never ahead of the drive.
  */
 export type IndexEvent =
-  | { type: 'records'; drive: DriveKey; ops: RecordOp[]; checkpoint: Checkpoint; landed?: Promise<void> }
+  | { type: 'records'; drive: DriveKey; ops: RecordOp[]; checkpoint: Checkpoint; landed?: PromiseLike<void> }
   | {
       type: 'rescan'
       drive: DriveKey

@@ -241,7 +241,7 @@ export class Indexer {
     drive: DriveKey,
     changes: RecordChange[],
     extra: IndexWrite[],
-    landed?: Promise<void>
+    landed?: PromiseLike<void>
   ): Promise<void> {
     const out = await fold({ resolver: this.resolver, drive, changes }, this.store)
     await landed

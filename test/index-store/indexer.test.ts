@@ -49,19 +49,21 @@ function deferred() {
   return { promise, resolve, reject }
 }
 
-/** Long enough for the indexer to take, fold and (wrongly) commit an event on an in-memory store. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 50))
-
 test('records whose append has not landed are not committed until it has', async () => {
   const { store, indexer, bus, stop } = await running()
-  const landing = deferred()
   const checkpoint = { version: 2, fork: 0 }
-  const indexed = bus.submit({ type: 'records', drive: A, ops: [fileAt('/a', 1)], checkpoint, landed: landing.promise })
-  await settle()
-  assert.is(store.winner('/a' as DrivePath), null)
-  assert.is(indexer.checkpoint(A), null)
-  landing.resolve()
-  await indexed
+  // The indexer awaits the landing once it has folded the event: what the index holds then is
+  // what a reader sees while the append is still landing.
+  let whileLanding: { winner: unknown; checkpoint: unknown } | undefined
+  const landed: PromiseLike<void> = {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable, to see the moment the indexer awaits it.
+    then(onLanded, onFailed) {
+      whileLanding = { winner: store.winner('/a' as DrivePath), checkpoint: indexer.checkpoint(A) }
+      return Promise.resolve().then(onLanded, onFailed)
+    }
+  }
+  await bus.submit({ type: 'records', drive: A, ops: [fileAt('/a', 1)], checkpoint, landed })
+  assert.equal(whileLanding, { winner: null, checkpoint: null })
   assert.is(store.winner('/a' as DrivePath)?.winner?.drive, A)
   assert.equal(indexer.checkpoint(A), checkpoint)
   await stop()
