@@ -15,3 +15,8 @@ export class CliError extends Error {
     this.exitCode = opts.exitCode ?? (code === 'EUSAGE' ? 2 : 1)
   }
 }
+
+/** An error's message without the `CODE: ` it may already start with (a MultiDriveError's, Node's fs errors'). */
+export function messageText(code: string, message: string): string {
+  return message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message
+}

@@ -10,7 +10,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { MultiDriveError } from '../index.js'
 import { bearerMatches } from './auth.js'
-import { CliError } from './cli-error.js'
+import { CliError, messageText } from './cli-error.js'
 import { registerExplorerRoutes } from './http-explorer.js'
 import { registerFileRoutes } from './http-files.js'
 import type { LocalOperations } from './operations.js'
@@ -97,9 +97,7 @@ export function pathFromUrl(rawUrl: string, prefix: string): string {
 }
 
 function errorBody(code: string, message: string) {
-  // A MultiDriveError's message starts with its code: say it once.
-  const text = message.startsWith(`${code}: `) ? message.slice(code.length + 2) : message
-  return { error: { code, message: text } }
+  return { error: { code, message: messageText(code, message) } }
 }
 
 function toHttpError(err: unknown): { status: number; code: string; message: string } {

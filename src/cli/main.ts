@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { pipeline } from 'node:stream/promises'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
-import { CliError } from './cli-error.js'
+import { CliError, messageText } from './cli-error.js'
 import { DataDir } from './data-dir.js'
 import { assertFree, withOperations, withWorkspace } from './dispatch.js'
 import { absolute, parseDriveKey } from './names.js'
@@ -259,18 +259,12 @@ program
 
 function report(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2 // commander printed it
-  // The library's MultiDriveError (checked by name: the library loads only for local commands).
-  if (err instanceof Error && err.name === 'MultiDriveError') {
-    console.error(err.message) // already `CODE: message`
-    return 1
-  }
-  if (err instanceof CliError) {
-    console.error(`${err.code}: ${err.message}`)
-    return err.exitCode
-  }
-  const e = err as NodeJS.ErrnoException
-  console.error(`${e?.code ?? 'ERROR'}: ${e?.message ?? String(err)}`)
-  return 1
+  // A MultiDriveError, one of ours, or Node's: one `CODE: text` line.
+  const e = err as { code?: unknown; message?: unknown } | null
+  const code = typeof e?.code === 'string' ? e.code : 'ERROR'
+  const message = typeof e?.message === 'string' ? e.message : String(err)
+  console.error(`${code}: ${messageText(code, message)}`)
+  return err instanceof CliError ? err.exitCode : 1
 }
 
 // A reader that goes away (`multidrive cat big | head`) is not an error.
