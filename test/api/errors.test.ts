@@ -23,7 +23,6 @@ test('a second MultiDrive on an index directory in use is EBUSY, naming the dire
   assert.instance(failure, MultiDriveError)
   assert.is((failure as MultiDriveError).code, 'EBUSY')
   assert.is((failure as MultiDriveError).path, index)
-  assert.ok((failure as Error).message.includes(index))
   // The first one is untouched (its drive was not closed by the second's failure).
   assert.is(await first.readFile('/a.txt', 'utf-8'), 'a')
   await first.close()

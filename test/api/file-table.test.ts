@@ -4,7 +4,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { FileTable } from '../../src/api/file-table.js'
 import type { DrivePath } from '../../src/events/types.js'
-import { rejects } from '../helpers/assert.js'
+import { rejects, throws } from '../helpers/assert.js'
 
 const test = suite('file-table')
 
@@ -33,22 +33,10 @@ const p = (path: string) => path as DrivePath
 
 test("table.open(path, flags): 'r' needs a file, 'x' needs none, directories are EISDIR, bad flags EINVAL", async () => {
   const { table } = memory({ '/a': 'x' })
-  await rejects(
-    Promise.resolve().then(() => table.open(p('/missing'), 'r')),
-    'ENOENT'
-  )
-  await rejects(
-    Promise.resolve().then(() => table.open(p('/a'), 'wx')),
-    'EEXIST'
-  )
-  await rejects(
-    Promise.resolve().then(() => table.open(p('/dir'), 'r')),
-    'EISDIR'
-  )
-  await rejects(
-    Promise.resolve().then(() => table.open(p('/a'), 'q')),
-    'EINVAL'
-  )
+  throws(() => table.open(p('/missing'), 'r'), 'ENOENT')
+  throws(() => table.open(p('/a'), 'wx'), 'EEXIST')
+  throws(() => table.open(p('/dir'), 'r'), 'EISDIR')
+  throws(() => table.open(p('/a'), 'q'), 'EINVAL')
   assert.type(table.open(p('/a'), 'r'), 'number')
 })
 
@@ -109,10 +97,7 @@ test('table.flushAll() writes back every fd once, whoever calls, and refuses new
   await Promise.all([table.flushAll(), table.flushAll()])
   assert.equal(saves.sort(), ['/a', '/b'])
   await rejects(table.read(clean, Buffer.alloc(1)), 'EBADF')
-  await rejects(
-    Promise.resolve().then(() => table.open(p('/c'), 'w')),
-    'ECLOSED'
-  )
+  throws(() => table.open(p('/c'), 'w'), 'ECLOSED')
 })
 
 test.run()

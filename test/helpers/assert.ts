@@ -10,7 +10,22 @@ export async function rejects(promise: PromiseLike<unknown>, code: MultiDriveErr
   } catch (err) {
     failure = err
   }
-  if (failure === null) assert.unreachable(`expected a rejection with ${code}`)
+  isFailure(failure, code)
+}
+
+/** Throws (at once) a MultiDriveError of that code. */
+export function throws(fn: () => unknown, code: MultiDriveErrorCode): void {
+  let failure: unknown = null
+  try {
+    fn()
+  } catch (err) {
+    failure = err
+  }
+  isFailure(failure, code)
+}
+
+function isFailure(failure: unknown, code: MultiDriveErrorCode): void {
+  if (failure === null) assert.unreachable(`expected a MultiDriveError ${code}`)
   assert.instance(failure, MultiDriveError, `expected a MultiDriveError ${code}, got ${String(failure)}`)
   assert.is((failure as MultiDriveError).code, code)
 }
