@@ -317,7 +317,6 @@ async function rescanSubs(opts: ReadOptions, target: Checkpoint, snapshot: Hyper
       timeout: opts.patient ? 0 : FETCH_TIMEOUT
     })) {
       read++
-      // Decoded as the log's blocks are: both readers must agree on what is a record.
       const op = decodeNode(key, node.seq, node.key, node.value, warn, opts.prefix)
       if (op === null || op.op === 'del') continue
       const record = op.record

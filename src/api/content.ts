@@ -99,7 +99,7 @@ export class Content {
   async has(refs: AsyncIterable<ContentRef>): Promise<boolean> {
     for await (const ref of refs) {
       const blob = ref.blob
-      if (!blob || blob.blockLength === 0) continue
+      if (!hasBytes(blob)) continue
       if (!plausible(blob)) return false
       const blobs = await blobsOf(this.driveFor(ref.drive))
       if (!(await blobs.core.has(blob.blockOffset, blob.blockOffset + blob.blockLength))) return false
@@ -112,7 +112,7 @@ export class Content {
     return new Download(async (track) => {
       for await (const ref of refs()) {
         const blob = ref.blob
-        if (!blob || blob.blockLength === 0) continue
+        if (!hasBytes(blob)) continue
         const blobs = await this.blobsFor(ref, blob)
         track(blobs.core.download({ start: blob.blockOffset, end: blob.blockOffset + blob.blockLength }))
       }

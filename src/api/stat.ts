@@ -1,4 +1,5 @@
 /** `stat` results: shaped like Node's `fs.Stats`, plus the drive that won the path. */
+import { isDirectoryKind } from '../events/records.js'
 import type { BlobId, RecordKind } from '../events/types.js'
 import type { HyperdriveLike } from './hyperdrive-like.js'
 
@@ -49,7 +50,7 @@ export class Stat<D extends HyperdriveLike = HyperdriveLike> {
   constructor(source: StatSource, drive: D | null) {
     const dir = source.type === 'dir'
     // A file that lost to live children says nothing about the directory that won.
-    const record = dir && source.record?.kind !== 'dir' && source.record?.kind !== 'mount' ? null : source.record
+    const record = dir && !isDirectoryKind(source.record?.kind) ? null : source.record
     const symlink = source.type === 'symlink'
     const type = dir ? S_IFDIR : symlink ? S_IFLNK : S_IFREG
     const perms = dir || record?.executable ? 0o755 : symlink ? 0o777 : 0o644

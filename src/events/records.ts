@@ -72,12 +72,13 @@ export function parseStamp(value: unknown): Stamp | null {
   return { t, clock: parsed }
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** Any object but an array: what a decoded value must be to have fields (its prototype aside). */
+function isObjectMap(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value)
 }
 
 function isBlobId(value: unknown): value is BlobId {
-  if (!isPlainObject(value)) return false
+  if (!isObjectMap(value)) return false
   return (
     Number.isSafeInteger(value.byteOffset) &&
     Number.isSafeInteger(value.blockOffset) &&
@@ -88,7 +89,7 @@ function isBlobId(value: unknown): value is BlobId {
 
 /** Splits an entry's metadata into the user's part and our stamp. */
 export function splitMetadata(metadata: unknown): { user: unknown; stamp: unknown } {
-  if (!isPlainObject(metadata) || !(STAMP_KEY in metadata)) return { user: metadata ?? null, stamp: undefined }
+  if (!isObjectMap(metadata) || !(STAMP_KEY in metadata)) return { user: metadata ?? null, stamp: undefined }
   const { [STAMP_KEY]: stamp, ...user } = metadata
   return { user: Object.keys(user).length === 0 ? null : user, stamp }
 }
@@ -173,11 +174,11 @@ export function decodeRecord(
     if (sub !== 'mounts') {
       return { drive, sub, path, seq, kind: sub === 'dirs' ? 'dir' : 'tombstone', stamp: stamp ?? UNSTAMPED }
     }
-    const key = isPlainObject(value) && typeof value.key === 'string' && HEX_KEY.test(value.key) ? value.key : null
+    const key = isObjectMap(value) && typeof value.key === 'string' && HEX_KEY.test(value.key) ? value.key : null
     if (key === null) warn(`drive ${drive} has a mount at ${path} (seq ${seq}) with no drive key; nothing is mounted`)
     return { drive, sub, path, seq, kind: 'mount', stamp: stamp ?? UNSTAMPED, mount: key }
   }
-  const entry = isPlainObject(value) ? value : {}
+  const entry = isObjectMap(value) ? value : {}
   const split = splitMetadata(entry.metadata)
   const { stamp: rawStamp } = split
   let { user } = split

@@ -8,7 +8,7 @@
  * Per path, a change of the drive's statement costs O(1 + its clock): the statement's own rows,
  * the candidates its clock names (dominance counts), the path's summary (heads, best candidate).
  */
-import { ROOT_PATH } from '../events/paths.js'
+import { depthOf, ROOT_PATH } from '../events/paths.js'
 import { isDirectoryKind, RECORD_SUBS } from '../events/records.js'
 import type { Candidate, DriveKey, DrivePath, MergedChange, MergedEntry, RecordSub } from '../events/types.js'
 import { bestOf, better, compareFor, isIncremental, picksHeads, type Resolver, winnerOf } from './resolve.js'
@@ -17,7 +17,6 @@ import {
   type CandidateState,
   candidateKey,
   childKey,
-  depthOf,
   type IndexWrite,
   isConflict,
   nameOf,

@@ -10,9 +10,6 @@
  */
 import { ROOT_PATH } from '../events/paths.js'
 import { isDirectoryKind } from '../events/records.js'
-
-export { depthOf } from '../events/paths.js'
-
 import type {
   Candidate,
   Checkpoint,

@@ -6,11 +6,12 @@
  * only ever sees events.
  */
 import { IndexBus } from '../events/bus.js'
-import type { Checkpoint, DriveKey, IndexEvent } from '../events/types.js'
+import type { Checkpoint, DriveKey, DrivePath, IndexEvent } from '../events/types.js'
 import { type Capture, Indexer } from './indexer.js'
 import type { Resolver } from './resolve.js'
 import type { IndexPart } from './schema.js'
 import { createIndexStore } from './store.js'
+import { childPath } from './view.js'
 
 export interface VerifyInput {
   /** The live index, captured between two commits. */
@@ -51,7 +52,7 @@ const COMPARED: IndexPart[] = [
 function pathOf(part: IndexPart, key: string): string {
   const [first = '', second = '', third = ''] = key.split('\0')
   if (part === 'records') return third
-  if (part === 'children') return first === '/' ? `/${second}` : `${first}/${second}`
+  if (part === 'children') return childPath(first as DrivePath, second)
   return first
 }
 
