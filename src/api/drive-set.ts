@@ -27,7 +27,7 @@ export function toDriveKey(key: unknown): DriveKey {
   }
 }
 
-const DRIVE_METHODS = ['ready', 'close', 'getBlobs', 'batch', 'checkout', 'findingPeers'] as const
+const DRIVE_METHODS = ['ready', 'close', 'getBlobs', 'checkout', 'findingPeers'] as const
 
 /**
  * A Hyperdrive, or what has every member MultiDrive calls (`HyperdriveLike`): anything else is a
@@ -41,7 +41,8 @@ export function assertDrive(drive: unknown, what: string): asserts drive is Hype
     !d ||
     !DRIVE_METHODS.every((method) => typeof d[method] === 'function') ||
     typeof core?.get !== 'function' ||
-    typeof db?.checkout !== 'function'
+    typeof db?.checkout !== 'function' ||
+    typeof db?.batch !== 'function'
   ) {
     throw MultiDriveError.EINVAL(`${what} must be a Hyperdrive`)
   }
@@ -103,10 +104,6 @@ export class DriveSet {
   /** Every added drive, in the order they were added. */
   get list(): Hyperdrive[] {
     return [...this.added.values()]
-  }
-
-  keys(): DriveKey[] {
-    return [...this.added.keys()]
   }
 
   get(key: DriveKey): Hyperdrive | undefined {

@@ -1,10 +1,10 @@
 /**
  * The commit side of writes: every write queued while the previous group was being written joins
  * the next group, which is decided against the index as the previous groups left it, then written
- * as ONE append of blobs and ONE `drive.batch()` append of records, indexed at once; each write
- * resolves once the index shows it. Writes whose paths touch (the same path, or one above the
- * other) never share a group, so every decision sees the writes before it. What a write records
- * is its own business (writes.ts): here it is a list of LogWrites.
+ * as ONE append of blobs and ONE batch append of records (`drive.db.batch()`), indexed at once;
+ * each write resolves once the index shows it. Writes whose paths touch (the same path, or one
+ * above the other) never share a group, so every decision sees the writes before it. What a write
+ * records is its own business (writes.ts): here it is a list of LogWrites.
  */
 import type Hyperdrive from 'hyperdrive'
 import type { OwnAppend } from '../actors/supervisor.js'

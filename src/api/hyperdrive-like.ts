@@ -5,7 +5,7 @@
  * such declarations still type-checks. Internally the code is typed by the declarations in
  * `types/`; `drive-set.ts` converts between the two, with a compile-time check that they agree.
  */
-import type { Readable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import type { BlobId } from '../events/types.js'
 
 /** A download under way (`core.download()`): `done()` resolves once every block is local. */
@@ -62,11 +62,17 @@ export interface CoreLike {
   ): unknown
 }
 
-/** A drive's blob store (Hyperblobs): file content by blob id. */
+/** A drive's blob store (Hyperblobs): file content by blob id, and the writer's appends of it. */
 export interface BlobsLike {
-  readonly core: Pick<CoreLike, 'has' | 'download'>
+  readonly core: Pick<CoreLike, 'length' | 'has' | 'download'> & {
+    readonly byteLength: number
+    append(blocks: Buffer[]): Promise<unknown>
+  }
+  /** Content is appended in blocks of this many bytes. */
+  readonly blockSize: number
   get(id: BlobId, opts?: { wait?: boolean; timeout?: number }): Promise<Uint8Array | null>
   createReadStream(id: BlobId, opts?: { start?: number; end?: number; wait?: boolean; timeout?: number }): Readable
+  createWriteStream(): Writable & { readonly id: BlobId }
 }
 
 /** A read-only view of a drive's Hyperbee at one version (read after a truncation). */
@@ -76,16 +82,15 @@ export interface BeeViewLike {
   createReadStream(range?: object, opts?: object): AsyncIterable<{ seq: number; key: unknown; value: unknown }>
 }
 
-/** A drive batch: its writes are appended at once by `flush()`. */
-export interface DriveBatchLike {
-  readonly db: {
-    put(key: string, value: unknown, opts?: object): Promise<void>
-    del(key: string, opts?: object): Promise<void>
-  }
-  put(path: string, data: Uint8Array, opts?: { executable?: boolean; metadata?: unknown }): Promise<void>
-  putEntry(path: string, value: { executable?: boolean; linkname?: string | null; blob?: BlobId | null }): Promise<void>
-  symlink(path: string, target: string, opts?: { metadata?: unknown }): Promise<void>
+/** A batch of a drive's Hyperbee: its writes are appended at once by `flush()`, which releases its lock. */
+export interface DbBatchLike {
+  /** How many blocks a flush would append now. */
+  readonly length: number
+  lock(): Promise<void>
+  put(key: unknown, value: unknown, opts?: object): Promise<void>
+  del(key: unknown, opts?: object): Promise<void>
   flush(): Promise<void>
+  close(): Promise<void>
 }
 
 /**
@@ -97,12 +102,13 @@ export interface HyperdriveLike {
   readonly discoveryKey: Buffer
   readonly writable: boolean
   readonly core: CoreLike
-  readonly db: { checkout(version: number): BeeViewLike }
+  readonly db: { checkout(version: number): BeeViewLike; batch(): DbBatchLike }
   readonly blobs: BlobsLike | null
+  /** Mounted drives are opened on a session of it. */
+  readonly corestore: { session(): unknown }
   ready(): Promise<void>
   close(): Promise<void>
   getBlobs(): Promise<BlobsLike>
-  batch(): DriveBatchLike
   /** A read-only drive at a version of its own (a length of its core). */
   checkout(version: number): HyperdriveLike
   /** Marks that peers are being looked for (core updates wait for them); call the result when done. */

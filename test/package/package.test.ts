@@ -7,7 +7,7 @@ import { execFile, spawn } from 'node:child_process'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
-import { promisify } from 'node:util'
+import { promisify, stripVTControlCharacters } from 'node:util'
 import createTestnet from '@hyperswarm/testnet'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -157,7 +157,9 @@ module.exports = class extends Hyperswarm {
     })
     const script = join(project, 'quickstart.mjs')
     await writeFile(script, `const theirKey = Buffer.from('${theirKey}', 'hex')\n${quickstart}`)
-    const { stdout } = await run(process.execPath, [script], { cwd: await tmp('quickstart-'), timeout: 60_000 })
+    const printed = await run(process.execPath, [script], { cwd: await tmp('quickstart-'), timeout: 60_000 })
+    // Colours, if the runner forces them on its children (uvu does, unless `-c false`).
+    const stdout = stripVTControlCharacters(printed.stdout)
     assert.ok(stdout.includes("[ 'notes.md', 'photos', 'theirs.txt' ]"), stdout)
     assert.ok(stdout.includes('winner:'), stdout)
   } finally {
@@ -229,6 +231,7 @@ main()
     readonly core: any
     readonly db: any
     readonly blobs: any
+    readonly corestore: any
     ready(): Promise<void>
     close(): Promise<void>
     getBlobs(): Promise<any>
