@@ -13,6 +13,7 @@ import { bearerMatches } from './auth.js'
 import { CliError, messageText } from './cli-error.js'
 import { registerExplorerRoutes } from './http-explorer.js'
 import { registerFileRoutes } from './http-files.js'
+import type { HealthJson } from './json.js'
 import type { LocalOperations } from './operations.js'
 import { type ChangeLog, ChangeStreams } from './sse.js'
 import type { Workspace } from './workspace.js'
@@ -196,7 +197,7 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
     return reply.code(204).send()
   })
 
-  app.get('/health', () => {
+  app.get('/health', (): HealthJson => {
     const network = opts.network()
     return {
       ok: true,

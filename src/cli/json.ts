@@ -71,6 +71,24 @@ export type ConflictsJson = string[]
 
 export type WhoJson = WhoWins
 
+/** `GET /health`: the service at a glance. */
+export interface HealthJson {
+  ok: true
+  /** This peer's writer (hex key). */
+  writer: string
+  /** Whether writes are taken (`--writable`). */
+  writable: boolean
+  /** How many drives are merged. */
+  drives: number
+  /** Whether the service is on hyperswarm (not `--no-swarm`), and its open connections. */
+  swarm: boolean
+  connections: number
+  /** Clients following `GET /changes`. */
+  sseClients: number
+  /** Hex drive key -> indexed length (`multi.version`). */
+  version: Record<string, number>
+}
+
 function typeOf(stat: Stat): EntryType {
   return stat.isDirectory() ? 'directory' : stat.isSymbolicLink() ? 'symlink' : 'file'
 }
