@@ -14,6 +14,7 @@ import { CliError, messageText } from './cli-error.js'
 import { registerExplorerRoutes } from './http-explorer.js'
 import { registerFileRoutes } from './http-files.js'
 import type { HealthJson } from './json.js'
+import { isLoopback } from './names.js'
 import type { LocalOperations } from './operations.js'
 import { type ChangeLog, ChangeStreams } from './sse.js'
 import type { Workspace } from './workspace.js'
@@ -32,6 +33,8 @@ export interface HttpOptions {
   fetchWaitMs: number
   /** The network's state, for `/health`. */
   network: () => { swarm: boolean; connections: number }
+  /** The address the server listens on. */
+  host: string
 }
 
 /** What route handlers share. */
@@ -101,6 +104,16 @@ function errorBody(code: string, message: string) {
   return { error: { code, message: messageText(code, message) } }
 }
 
+/**
+ * A server on loopback answers only requests addressed to loopback: a web page that points a name
+ * of its own at 127.0.0.1 (DNS rebinding) would otherwise read the merged drive from a browser.
+ */
+function addressedToUs(bind: string, header: string | undefined): boolean {
+  if (!isLoopback(bind)) return true
+  const name = header?.startsWith('[') ? header.slice(1, header.indexOf(']')) : header?.split(':')[0]
+  return name !== undefined && isLoopback(name)
+}
+
 function toHttpError(err: unknown): { status: number; code: string; message: string } {
   if (err instanceof MultiDriveError || err instanceof CliError) {
     return { status: STATUS[err.code] ?? 500, code: err.code, message: err.message }
@@ -152,8 +165,11 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
     }
   }
 
-  app.addHook('onRequest', async (_request, reply) => {
+  app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff')
+    if (!addressedToUs(opts.host, request.headers.host)) {
+      throw new MultiDriveError('EINVAL', `this service answers requests for ${opts.host}, not ${request.headers.host}`)
+    }
   })
   app.setErrorHandler((err, _request, reply) => {
     const { status, code, message } = toHttpError(err)

@@ -1,5 +1,5 @@
 /**
- * How the command names things: merged-view paths and drive keys. Kept free of the library so
+ * How the command names things: merged-view paths, drive keys and hosts. Kept free of the library so
  * that commands answered by a running `serve` start without loading it.
  */
 import { posix } from 'node:path'
@@ -18,4 +18,9 @@ export function parseDriveKey(input: string): string {
   } catch (err) {
     throw new CliError('EINVAL', `not a drive key (64 hex characters or z-base-32): '${input}'`, { cause: err })
   }
+}
+
+/** Whether a host name or address is this machine's loopback. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }

@@ -64,7 +64,8 @@ export async function serve(dir: DataDir, opts: ServeOptions): Promise<void> {
       writable: opts.writable,
       token,
       fetchWaitMs,
-      network: () => ({ swarm: swarm !== null, connections: swarm?.connections ?? 0 })
+      network: () => ({ swarm: swarm !== null, connections: swarm?.connections ?? 0 }),
+      host: opts.host
     })
     url = await app.listen({ host: opts.host, port: opts.port })
     await dir.writeHolder({ command: 'serve', url, writable: opts.writable })

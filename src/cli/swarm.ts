@@ -14,6 +14,7 @@ import Hyperswarm from 'hyperswarm'
 import type { Subscription } from 'rxjs'
 import type { MultiDrive } from '../index.js'
 import { CliError } from './cli-error.js'
+import { isLoopback } from './names.js'
 
 export interface BootstrapNode {
   host: string
@@ -52,10 +53,6 @@ export function parseBootstrap(value: string): BootstrapNode[] {
 
 export function formatBootstrap(nodes: BootstrapNode[]): string {
   return nodes.map((n) => `${n.host}:${n.port}`).join(',')
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 /** One merged drive's topic: joined, and refreshed with backoff while the drive has no peer. */

@@ -64,10 +64,10 @@ async function errorOf(res: Response): Promise<{ code: string; message: string }
 }
 
 /** A request with the URL sent exactly as written (fetch would resolve `..` first). */
-function raw(path: string): Promise<{ status: number; body: string }> {
+function raw(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(server.url)
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ hostname, port, path, method: 'GET' }, (res) => {
+    const req = httpRequest({ hostname, port, path, method: 'GET', headers }, (res) => {
       let body = ''
       res.on('data', (c) => {
         body += c
@@ -78,6 +78,17 @@ function raw(path: string): Promise<{ status: number; body: string }> {
     req.end()
   })
 }
+
+test('a request addressed to another host (DNS rebinding) is refused 400 EINVAL; loopback names are answered', async () => {
+  const { port } = new URL(server.url)
+  const rebound = await raw('/files/hello.txt', { host: `attacker.example:${port}` })
+  assert.is(rebound.status, 400)
+  assert.is(JSON.parse(rebound.body).error.code, 'EINVAL')
+  assert.is((await raw('/ls/', { host: 'attacker.example' })).status, 400)
+  for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+    assert.equal(await raw('/files/hello.txt', { host }), { status: 200, body: 'hello world' }, host)
+  }
+})
 
 test('GET /files/* sends the winning content with type, length and ETag; HEAD the same without body', async () => {
   const res = await fetch(url('/files/hello.txt'))
