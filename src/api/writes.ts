@@ -6,7 +6,7 @@
 import type Hyperdrive from 'hyperdrive'
 import { type FileFields, MAX_METADATA_BYTES, STAMP_KEY } from '../events/records.js'
 import type { Clock, DrivePath, RecordSub, Stamp } from '../events/types.js'
-import { candidateRecords } from '../index-store/resolve.js'
+import { candidateRecords, resolveRecords } from '../index-store/resolve.js'
 import { ancestorsOf, type StoredRecord } from '../index-store/schema.js'
 import type { IndexView } from '../index-store/view.js'
 import type { Content } from './content.js'
@@ -115,9 +115,11 @@ export class Writes {
   /** A tombstone for whatever wins the path (no-op when nothing live is there). */
   del(path: DrivePath): Promise<void> {
     return this.commits.enqueue([path], 0, async (writer) => {
-      const { record } = await this.view.resolve(path)
+      // One read of the path's records: what wins there, and what the tombstone replaces.
+      const records = await this.view.recordsAt(path)
+      const { record } = resolveRecords(records, this.view.resolver)
       if (record === null || record.kind === 'tombstone') return []
-      return this.tombstone(writer, path)
+      return this.replacing(writer, path, 'tombstones', records, (stamp) => ({ type: 'tombstone', path, stamp }))
     })
   }
 
