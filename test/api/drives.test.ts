@@ -16,16 +16,14 @@ test('flush() while a lagging drive is removed: flush settles', async () => {
   const multi = new MultiDrive(a.drive)
   await multi.ready()
   await multi.addDrive(other)
-  let flushing: Promise<void> | null = null
-  let removing: Promise<boolean> | null = null
-  other.core.once('append', () => {
-    flushing = multi.flush()
-    removing = multi.removeDrive(other.key)
+  // Both start the moment the drive grows, before its actor has read the new block.
+  const started = new Promise<{ flushing: Promise<void>; removing: Promise<boolean> }>((resolve) => {
+    other.core.once('append', () => resolve({ flushing: multi.flush(), removing: multi.removeDrive(other.key) }))
   })
   await other.put('/late', Buffer.from('late'))
-  while (removing === null) await new Promise((resolve) => setImmediate(resolve))
+  const { flushing, removing } = await started
   assert.ok(await removing)
-  assert.ok(flushing !== null && (await settles(flushing)), 'flush() waits forever for a removed drive')
+  assert.ok(await settles(flushing), 'flush() waits forever for a removed drive')
   await multi.close()
 })
 

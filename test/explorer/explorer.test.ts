@@ -87,6 +87,14 @@ function inPage<T>(page: Page, expression: string): Promise<T> {
   return page.evaluate<T>(expression)
 }
 
+/** The width of the panel's preview image once the browser has decoded it (0: it did not load). */
+function previewWidth(page: Page): Promise<number> {
+  return inPage<number>(
+    page,
+    `(async (img) => { await img.decode(); return img.naturalWidth })(document.querySelector('.panel img.preview-image'))`
+  )
+}
+
 /** The names of a folder's rows, top to bottom. */
 async function names(page: Page, group = '[role="tree"]'): Promise<string[]> {
   return page.locator(`${group} > [role="treeitem"] > .row .name`).allTextContents()
@@ -193,8 +201,7 @@ test('a hostile file name and hostile content show as text: no script runs, noth
   // An SVG with script: previewed as an image (no script runs in an image), sandboxed when opened.
   await page.goto(`${alice.url}/?dir=/img&file=/img/evil.svg`)
   await page.locator('.panel img.preview-image').waitFor()
-  const loaded = () => inPage<number>(page, `document.querySelector('.panel img.preview-image').naturalWidth`)
-  await poll(async () => ((await loaded()) === 40 ? true : undefined), 'the SVG image')
+  assert.is(await previewWidth(page), 40)
   const svg = await direct.goto(`${alice.url}/files/img/evil.svg`)
   assert.is(svg?.headers()['content-security-policy'], 'sandbox')
   await direct.locator('rect').waitFor({ state: 'attached' })
@@ -216,10 +223,8 @@ test('the file panel shows the stat, a preview (text or image), a download link 
   await screenshot(browser, page, 'file')
   // An image is shown as an image, loaded from /files (same origin, allowed by the page's CSP).
   await page.goto(`${alice.url}/?dir=/img&file=/img/gradient.png`)
-  const image = page.locator('.panel img.preview-image')
-  await image.waitFor()
-  const width = () => inPage<number>(page, `document.querySelector('.panel img.preview-image').naturalWidth`)
-  await poll(async () => ((await width()) === 64 ? true : undefined), 'the image')
+  await page.locator('.panel img.preview-image').waitFor()
+  assert.is(await previewWidth(page), 64)
   await page.close()
 })
 
