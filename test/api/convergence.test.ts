@@ -5,42 +5,23 @@
 import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { type MultiDrive, MultiDriveError } from '../../src/index.js'
+import type { MultiDrive } from '../../src/index.js'
 import { cluster, type Member } from '../helpers/cluster.js'
+import { type HonestWrite, honestWrites, PATHS, unlessRefused, write } from '../helpers/histories.js'
 import { naiveView } from '../helpers/oracle.js'
 import { cleanup, synced } from '../helpers/peers.js'
 
 const test = suite('convergence')
 
-const PATHS = ['/a', '/b', '/d', '/d/x', '/d/y', '/d/x/z']
-
 type Command =
-  | { type: 'put'; peer: number; path: string; content: string }
-  | { type: 'del'; peer: number; path: string }
-  | { type: 'mkdir'; peer: number; path: string }
+  | HonestWrite
   | { type: 'sync'; a: number; b: number }
   | { type: 'truncate'; peer: number; keep: number }
   | { type: 'burst'; a: number; b: number; writes: { path: string; content: string; del: boolean }[] }
 
 const peerIndex = fc.integer({ min: 0, max: 2 })
 const command: fc.Arbitrary<Command> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      type: fc.constant('put' as const),
-      peer: peerIndex,
-      path: fc.constantFrom(...PATHS),
-      content: fc.string({ maxLength: 8 })
-    })
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({ type: fc.constant('del' as const), peer: peerIndex, path: fc.constantFrom(...PATHS) })
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ type: fc.constant('mkdir' as const), peer: peerIndex, path: fc.constantFrom(...PATHS) })
-  },
+  ...honestWrites(peerIndex),
   { weight: 2, arbitrary: fc.record({ type: fc.constant('sync' as const), a: peerIndex, b: peerIndex }) },
   {
     weight: 1,
@@ -64,15 +45,6 @@ const command: fc.Arbitrary<Command> = fc.oneof(
     })
   }
 )
-
-/** Writes that the merged view refuses (a file over a directory, ...) are part of the game. */
-async function tolerant(op: Promise<void>): Promise<void> {
-  try {
-    await op
-  } catch (err) {
-    if (!(err instanceof MultiDriveError) || !['EISDIR', 'ENOTDIR', 'EEXIST'].includes(err.code)) throw err
-  }
-}
 
 /** The merged view as the public API shows it. */
 async function viewOf(multi: MultiDrive) {
@@ -126,9 +98,7 @@ async function play(commands: Command[], skews: number[]): Promise<void> {
   const atRest = members.map((m) => [m.peer.drive.core.length])
   try {
     for (const cmd of commands) {
-      if (cmd.type === 'put') await tolerant(member(cmd.peer).multi.put(cmd.path, cmd.content))
-      else if (cmd.type === 'del') await member(cmd.peer).multi.del(cmd.path)
-      else if (cmd.type === 'mkdir') await tolerant(member(cmd.peer).multi.mkdir(cmd.path))
+      if (cmd.type === 'put' || cmd.type === 'del' || cmd.type === 'mkdir') await write(member(cmd.peer).multi, cmd)
       else if (cmd.type === 'truncate') {
         // As an honest writer does, to a length its drive was at rest at: a truncation inside a
         // batch leaves a tree Hyperbee cannot read (the drive gets stuck; the hostile suite covers
@@ -145,7 +115,7 @@ async function play(commands: Command[], skews: number[]): Promise<void> {
         // Both peers write at once while connected: each one's groups meet the other's batches.
         const stop = cmd.a === cmd.b ? () => {} : c.connect(cmd.a, cmd.b)
         const write = (m: Member, w: { path: string; content: string; del: boolean }) =>
-          w.del ? m.multi.del(w.path) : tolerant(m.multi.put(w.path, w.content))
+          w.del ? m.multi.del(w.path) : unlessRefused(m.multi.put(w.path, w.content))
         const half = Math.ceil(cmd.writes.length / 2)
         await Promise.all([
           ...cmd.writes.slice(0, half).map((w) => write(member(cmd.a), w)),

@@ -12,6 +12,7 @@ import type Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Candidate, MultiDrive, MultiDriveError } from '../../src/index.js'
+import { type HonestWrite, honestWrites, PATHS, write } from '../helpers/histories.js'
 import {
   appendRaw,
   deepPath,
@@ -41,7 +42,6 @@ hooks(test)
 /** The issue's bound for a whole run (stricter than the single-case tests' MAX_STALL_MS). */
 const MAX_RUN_STALL_MS = 100
 
-const PATHS = ['/a', '/b', '/d', '/d/x', '/d/y', '/d/x/z']
 /** The hostile writes its odd records under /h: the oracle is compared outside it. */
 const HOSTILE_ROOT = '/h'
 const ODD_PATHS = [
@@ -67,9 +67,7 @@ const HONEST = 3
 const HOSTILE_PEER = 3
 
 type Command =
-  | { type: 'put'; peer: number; path: string; content: string }
-  | { type: 'del'; peer: number; path: string }
-  | { type: 'mkdir'; peer: number; path: string }
+  | HonestWrite
   | { type: 'sync'; a: number; b: number }
   | { type: 'raw'; bytes: Uint8Array }
   | { type: 'node'; sub: Sub; name: string; value: 'json' | 'garbage' | 'null'; index: Uint8Array; keyBytes: boolean }
@@ -120,23 +118,7 @@ const stampArb: fc.Arbitrary<ForgedStampArb> = fc.oneof(
 )
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc.record({
-      type: fc.constant('put' as const),
-      peer: honestPeer,
-      path: fc.constantFrom(...PATHS),
-      content: fc.string({ maxLength: 8 })
-    })
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({ type: fc.constant('del' as const), peer: honestPeer, path: fc.constantFrom(...PATHS) })
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ type: fc.constant('mkdir' as const), peer: honestPeer, path: fc.constantFrom(...PATHS) })
-  },
+  ...honestWrites(honestPeer),
   { weight: 3, arbitrary: fc.record({ type: fc.constant('sync' as const), a: anyPeer, b: anyPeer }) },
   {
     weight: 1,
@@ -201,15 +183,6 @@ interface Honest {
   drives: Hyperdrive[]
   hostile: Hyperdrive
   raw: Hyperdrive
-}
-
-/** Writes the honest side may refuse (a file over a directory, ...) are part of the game. */
-async function tolerant(op: Promise<void>, what: string): Promise<void> {
-  try {
-    await settle(op, what)
-  } catch (err) {
-    if (!(err instanceof MultiDriveError) || !['EISDIR', 'ENOTDIR', 'EEXIST'].includes(err.code)) throw err
-  }
 }
 
 /** Waits until a replica's blobs core has every block its origin's has. */
@@ -300,13 +273,9 @@ async function run(commands: Command[], skews: number[]): Promise<void> {
     for (const cmd of commands) {
       switch (cmd.type) {
         case 'put':
-          await tolerant(member(cmd.peer).multi.put(cmd.path, cmd.content), `put ${cmd.path}`)
-          break
         case 'del':
-          await settle(member(cmd.peer).multi.del(cmd.path), `del ${cmd.path}`)
-          break
         case 'mkdir':
-          await tolerant(member(cmd.peer).multi.mkdir(cmd.path), `mkdir ${cmd.path}`)
+          await settle(write(member(cmd.peer).multi, cmd), `${cmd.type} ${cmd.path}`)
           break
         case 'sync': {
           if (cmd.a === cmd.b) break
