@@ -3,20 +3,16 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MultiDrive } from '../../src/index.js'
 import { rejects, throws } from '../helpers/assert.js'
-import { cleanup, keyOf, peer, replicate, synced } from '../helpers/peers.js'
+import { cleanup, keyOf, owned, peer, replicate, synced } from '../helpers/peers.js'
 
 const test = suite('checkout')
-const multis: MultiDrive[] = []
-test.after.each(async () => {
-  for (const m of multis.splice(0)) await m.close()
-  await cleanup()
-})
+test.after.each(cleanup)
 
 test('multi.checkout(multi.version) reads the merged view as it was, across drives', async () => {
   const a = await peer('a')
   const b = await peer('b')
   const ma = new MultiDrive(a.drive)
-  multis.push(ma)
+  owned(ma)
   const bOnA = await a.open(b.drive.key)
   replicate(a, b)
   await b.drive.put('/b.txt', Buffer.from('b1'))
@@ -51,7 +47,7 @@ test('multi.checkout(multi.version) reads the merged view as it was, across driv
 test('multi.checkout(version) rejects what is not a version of the added drives', async () => {
   const a = await peer('a')
   const ma = new MultiDrive(a.drive)
-  multis.push(ma)
+  owned(ma)
   await ma.writeFile('/a.txt', 'a')
   throws(() => ma.checkout(null as unknown as Record<string, number>), 'EINVAL')
   throws(() => ma.checkout({ [keyOf(a.drive)]: a.drive.core.length + 1 }), 'EINVAL')

@@ -8,23 +8,19 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MultiDrive } from '../../src/index.js'
 import { collect, rejects } from '../helpers/assert.js'
-import { cleanup, keyOf, peer, replicate, synced, tmp } from '../helpers/peers.js'
+import { cleanup, keyOf, owned, peer, replicate, synced, tmp } from '../helpers/peers.js'
 
 const test = suite('dropin')
-const multis: MultiDrive[] = []
-test.after.each(async () => {
-  for (const m of multis.splice(0)) await m.close()
-  await cleanup()
-})
+test.after.each(cleanup)
 
 /** Two peers' drives merged on a: a wins /shared.txt (written later, having seen b's), b deleted /gone.txt. */
 async function merged() {
   const a = await peer('a')
   const b = await peer('b')
   const ma = new MultiDrive(a.drive)
-  multis.push(ma)
+  owned(ma)
   const mb = new MultiDrive(b.drive)
-  multis.push(mb)
+  owned(mb)
   const stop = replicate(a, b)
   const bOnA = await a.open(b.drive.key)
   const aOnB = await b.open(a.drive.key)
@@ -131,7 +127,7 @@ test('multi.download(folder) fetches only the winning blobs; done() and await bo
   const b = await peer('b')
   const c = await peer('c')
   const ma = new MultiDrive(a.drive)
-  multis.push(ma)
+  owned(ma)
   await b.drive.put('/big.bin', Buffer.alloc(200_000, 1))
   await c.drive.put('/big.bin', Buffer.alloc(300_000, 2))
   await c.drive.put('/other/x.bin', Buffer.alloc(100_000, 3))

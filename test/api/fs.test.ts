@@ -7,19 +7,14 @@ import * as assert from 'uvu/assert'
 import { type MergedChange, MultiDrive } from '../../src/index.js'
 import { collect, rejects } from '../helpers/assert.js'
 import { type Cluster, cluster, type Member } from '../helpers/cluster.js'
-import { cleanup, keyOf, type Peer, peer, replicate, synced } from '../helpers/peers.js'
+import { cleanup, keyOf, owned, type Peer, peer, replicate, synced } from '../helpers/peers.js'
 
 const test = suite('fs')
 
 const STAMP_KEY = 'multidrive:stamp'
 
-/** Every MultiDrive a test made, closed after it (even when it failed) before the peers go. */
-const multis: MultiDrive[] = []
-
-test.after.each(async () => {
-  for (const multi of multis.splice(0)) await multi.close().catch(() => {})
-  await cleanup()
-})
+// Every MultiDrive a test makes is owned(): closed after it (even when it failed), before its peers.
+test.after.each(cleanup)
 
 async function keys(source: AsyncIterable<{ key: string }>): Promise<string[]> {
   return (await collect(source)).map((entry) => entry.key)
@@ -29,7 +24,7 @@ async function keys(source: AsyncIterable<{ key: string }>): Promise<string[]> {
 async function single(): Promise<{ p: Peer; multi: MultiDrive }> {
   const p = await peer('a')
   const multi = new MultiDrive(p.drive, { now: () => 1234 })
-  multis.push(multi)
+  owned(multi)
   await multi.ready()
   return { p, multi }
 }
@@ -42,7 +37,7 @@ async function pair(now: (i: number) => () => number = () => () => 1234): Promis
   stop: () => void
 }> {
   const c = await cluster(2, (i) => ({ now: now(i) }))
-  for (const m of c.members) multis.push(m.multi)
+  for (const m of c.members) owned(m.multi)
   const [m0, m1] = c.members
   if (m0 === undefined || m1 === undefined) throw new Error('cluster(2) has two members')
   return { c, m0, m1, stop: c.connect() }
@@ -760,7 +755,7 @@ test('multi.open(path, flags) for writing fails with EROFS without a writable dr
   const replica = await b.open(a.drive.key)
   await synced(replica, a.drive)
   const multi = new MultiDrive(replica)
-  multis.push(multi)
+  owned(multi)
   await multi.ready()
   assert.is(multi.writable, false)
 
@@ -913,7 +908,7 @@ test('multi.changes$ emits put and del changes after they are committed', async 
 
 test("multi.changes$ emits 'conflict' when a peer's concurrent write arrives", async () => {
   const c = await cluster(2, (i) => ({ now: () => 1000 * (i + 1) }))
-  for (const m of c.members) multis.push(m.multi)
+  for (const m of c.members) owned(m.multi)
   const [m0, m1] = c.members
   if (m0 === undefined || m1 === undefined) throw new Error('cluster(2) has two members')
   await m0.multi.writeFile('/c.txt', 'zero')

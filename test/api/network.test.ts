@@ -2,25 +2,16 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MultiDrive } from '../../src/index.js'
-import { cleanup, peer, replicate } from '../helpers/peers.js'
+import { cleanup, owned, peer, replicate } from '../helpers/peers.js'
 
 const test = suite('network')
-const multis: MultiDrive[] = []
-test.after.each(async () => {
-  for (const m of multis.splice(0)) await m.close()
-  await cleanup()
-})
-
-function track(multi: MultiDrive): MultiDrive {
-  multis.push(multi)
-  return multi
-}
+test.after.each(cleanup)
 
 test("multi emits 'peer-add' and 'peer-remove' for the primary's peers", async () => {
   const a = await peer('a')
   const b = await peer('b')
-  const ma = track(new MultiDrive(a.drive))
-  const mb = track(new MultiDrive(await b.open(a.drive.key)))
+  const ma = owned(new MultiDrive(a.drive))
+  const mb = owned(new MultiDrive(await b.open(a.drive.key)))
   await Promise.all([ma.ready(), mb.ready()])
   const added = new Promise((resolve) => ma.once('peer-add', resolve))
   const stop = replicate(a, b)
@@ -37,8 +28,8 @@ test("multi emits 'peer-add' and 'peer-remove' for the primary's peers", async (
 test('multi.registerExtension(name) sends messages over the primary core', async () => {
   const a = await peer('a')
   const b = await peer('b')
-  const ma = track(new MultiDrive(a.drive))
-  const mb = track(new MultiDrive(await b.open(a.drive.key)))
+  const ma = owned(new MultiDrive(a.drive))
+  const mb = owned(new MultiDrive(await b.open(a.drive.key)))
   await Promise.all([ma.ready(), mb.ready()])
   const received = new Promise<unknown>((resolve) =>
     mb.registerExtension('chat', { encoding: 'json', onmessage: resolve })

@@ -3,19 +3,15 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type IndexProgress, MultiDrive } from '../../src/index.js'
-import { cleanup, fill, keyOf, peer, replicate, synced } from '../helpers/peers.js'
+import { cleanup, fill, keyOf, owned, peer, replicate, synced } from '../helpers/peers.js'
 
 const test = suite('progress')
-const multis: MultiDrive[] = []
-test.after.each(async () => {
-  for (const m of multis.splice(0)) await m.close()
-  await cleanup()
-})
+test.after.each(cleanup)
 
 test("multi.stats[writer].state is 'live' as soon as a write resolves, after many writes", async () => {
   const a = await peer('a')
   const multi = new MultiDrive(a.drive)
-  multis.push(multi)
+  owned(multi)
   for (let i = 0; i < 30; i++) {
     await multi.put(`/f${i}`, Buffer.from(String(i)))
     assert.is(multi.stats[keyOf(a.drive)]?.state, 'live', `after write ${i}`)
@@ -31,7 +27,7 @@ test("multi.on('indexed') reports a replica catching up batch by batch; then it 
   const stop = replicate(a, b)
   await synced(replica, a.drive)
   const multi = new MultiDrive(b.drive)
-  multis.push(multi)
+  owned(multi)
   const seen: IndexProgress[] = []
   multi.on('indexed', (drive, progress) => {
     if (drive === replica) seen.push(progress)
@@ -52,7 +48,7 @@ test("multi.on('indexed') reports a replica catching up batch by batch; then it 
 test('multi.on(event, listener) is typed: names and listeners are checked', async () => {
   const a = await peer('a')
   const multi = new MultiDrive(a.drive)
-  multis.push(multi)
+  owned(multi)
   const added = new Promise<string>((resolve) => multi.once('drive-add', (drive) => resolve(keyOf(drive))))
   // @ts-expect-error: no such event
   multi.on('drive-addd', () => {})

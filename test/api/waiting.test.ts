@@ -5,19 +5,10 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MultiDrive } from '../../src/index.js'
 import { collect, rejects, settles } from '../helpers/assert.js'
-import { cleanup, peer, replicate, synced } from '../helpers/peers.js'
+import { cleanup, owned, peer, replicate, synced } from '../helpers/peers.js'
 
 const test = suite('waiting')
-const multis: MultiDrive[] = []
-test.after.each(async () => {
-  for (const m of multis.splice(0)) await m.close()
-  await cleanup()
-})
-
-function track<T extends MultiDrive>(multi: T): T {
-  multis.push(multi)
-  return multi
-}
+test.after.each(cleanup)
 
 /** b's MultiDrive over a replica of a's drive that knows a's files (indexed) but holds none of their content. */
 async function replicaWithoutContent() {
@@ -29,7 +20,7 @@ async function replicaWithoutContent() {
   await synced(replica, a.drive)
   await replica.core.download({ start: 0, end: replica.core.length }).done()
   stop()
-  const mb = track(new MultiDrive(b.drive))
+  const mb = owned(new MultiDrive(b.drive))
   await mb.addDrive(replica)
   return { a, b, mb, replica }
 }
@@ -73,7 +64,7 @@ test('multi.update() asks connected peers for the latest lengths, then has them 
   const a = await peer('a')
   const b = await peer('b')
   const replica = await b.open(a.drive.key)
-  const mb = track(new MultiDrive(b.drive))
+  const mb = owned(new MultiDrive(b.drive))
   await mb.addDrive(replica)
   replicate(a, b)
   await once(replica.core, 'peer-add')
@@ -87,7 +78,7 @@ test('multi.addDrive(drive, { wait: true }) resolves once the friend’s files a
   const a = await peer('a')
   const b = await peer('b')
   await a.drive.put('/theirs.txt', Buffer.from('theirs'))
-  const mb = track(new MultiDrive(b.drive))
+  const mb = owned(new MultiDrive(b.drive))
   const done = mb.findingPeers()
   const replica = await b.open(a.drive.key)
   const adding = mb.addDrive(replica, { wait: true })
@@ -104,7 +95,7 @@ test('multi.findingPeers(): update() waits until done() rather than concluding t
   const b = await peer('b')
   await a.drive.put('/late.txt', Buffer.from('late'))
   const replica = await b.open(a.drive.key)
-  const mb = track(new MultiDrive(b.drive))
+  const mb = owned(new MultiDrive(b.drive))
   await mb.addDrive(replica)
   assert.not.ok(await mb.update(), 'no peer, no finding peers: update() resolves at once')
   const done = mb.findingPeers()

@@ -22,6 +22,14 @@ export async function peer(name: string, dir?: string): Promise<Peer> {
   return p
 }
 
+/** Closes `resource` with the test's cleanup (before what was made ahead of it, such as its peers). */
+export function owned<T extends { close(): Promise<unknown> }>(resource: T): T {
+  cleanups.push(async () => {
+    await resource.close()
+  })
+  return resource
+}
+
 /** A drive's key as the index names it (lowercase hex). */
 export function keyOf(drive: { key: Buffer }): string {
   return drive.key.toString('hex')
