@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { MultiDrive } from '../../src/index.js'
+import { folders } from '../helpers/assert.js'
 import { cluster, type Member } from '../helpers/cluster.js'
 import { type HonestWrite, honestWrites, PATHS, unlessRefused, write } from '../helpers/histories.js'
 import { naiveView } from '../helpers/oracle.js'
@@ -56,16 +57,7 @@ async function viewOf(multi: MultiDrive) {
       content: (await multi.get(entry.key))?.toString() ?? ''
     })
   }
-  const dirs = new Map<string, string[]>()
-  const walk = async (dir: string) => {
-    const names = await multi.readdir(dir)
-    dirs.set(dir, names)
-    for (const name of names) {
-      const path = dir === '/' ? `/${name}` : `${dir}/${name}`
-      if ((await multi.stat(path)).isDirectory()) await walk(path)
-    }
-  }
-  await walk('/')
+  const dirs = new Map(await folders(multi))
   const conflicts: string[] = []
   for await (const path of multi.conflicts('/')) conflicts.push(path)
   return { files, dirs, conflicts }

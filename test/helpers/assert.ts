@@ -1,6 +1,6 @@
-/** Assertions the suites share: error codes, settling, collecting async iterables. */
+/** Assertions the suites share: error codes, settling, collecting async iterables and folders. */
 import * as assert from 'uvu/assert'
-import { MultiDriveError, type MultiDriveErrorCode } from '../../src/index.js'
+import { type MultiDrive, MultiDriveError, type MultiDriveErrorCode } from '../../src/index.js'
 
 /** Rejects with a MultiDriveError of that code (the code is the contract, never the message). */
 export async function rejects(promise: PromiseLike<unknown>, code: MultiDriveErrorCode): Promise<void> {
@@ -48,5 +48,20 @@ export async function settles(promise: Promise<unknown>, turns = 20): Promise<bo
 export async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = []
   for await (const item of source) out.push(item)
+  return out
+}
+
+/** Every folder of the merged view from the root down, each with its names, as `readdir` and `stat` show them. */
+export async function folders(multi: MultiDrive): Promise<[string, string[]][]> {
+  const out: [string, string[]][] = []
+  const walk = async (dir: string) => {
+    const names = await multi.readdir(dir)
+    out.push([dir, names])
+    for (const name of names) {
+      const path = dir === '/' ? `/${name}` : `${dir}/${name}`
+      if ((await multi.stat(path)).isDirectory()) await walk(path)
+    }
+  }
+  await walk('/')
   return out
 }

@@ -3,6 +3,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MultiDrive } from '../../src/index.js'
+import { folders } from '../helpers/assert.js'
 import {
   connectedReplica,
   forgeMarker,
@@ -23,15 +24,7 @@ hooks(test)
 async function listing(multi: MultiDrive): Promise<string> {
   const lines: string[] = []
   for await (const entry of multi.list('/')) lines.push(`entry ${entry.key} ${entry.drive.slice(0, 8)} ${entry.seq}`)
-  const walk = async (dir: string) => {
-    const names = await multi.readdir(dir)
-    lines.push(`dir ${dir}: ${names.join(' ')}`)
-    for (const name of names) {
-      const path = dir === '/' ? `/${name}` : `${dir}/${name}`
-      if ((await multi.stat(path)).isDirectory()) await walk(path)
-    }
-  }
-  await walk('/')
+  for (const [dir, names] of await folders(multi)) lines.push(`dir ${dir}: ${names.join(' ')}`)
   return lines.join('\n')
 }
 

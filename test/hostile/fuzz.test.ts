@@ -12,6 +12,7 @@ import type Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { type Candidate, MultiDrive, MultiDriveError } from '../../src/index.js'
+import { folders } from '../helpers/assert.js'
 import { type HonestWrite, honestWrites, PATHS, write } from '../helpers/histories.js'
 import {
   appendRaw,
@@ -211,16 +212,7 @@ async function viewOf(multi: MultiDrive) {
     const mtime = Number.isFinite(stat.mtime.getTime()) ? 'valid mtime' : 'INVALID mtime'
     files.push(`${entry.key} ${entry.drive.slice(0, 8)} ${entry.seq} ${JSON.stringify(content)} ${mtime}`)
   }
-  const dirs: [string, string[]][] = []
-  const walk = async (dir: string) => {
-    const names = await multi.readdir(dir)
-    dirs.push([dir, names])
-    for (const name of names) {
-      const path = dir === '/' ? `/${name}` : `${dir}/${name}`
-      if ((await multi.stat(path)).isDirectory()) await walk(path)
-    }
-  }
-  await walk('/')
+  const dirs = await folders(multi)
   const conflicts: string[] = []
   for await (const path of multi.conflicts('/')) conflicts.push(path)
   return { files, dirs, conflicts }
