@@ -19,6 +19,8 @@ declare module 'hyperdht' {
     fullyBootstrapped(): Promise<void>
     address(): { host: string; port: number }
     destroy(opts?: { force?: boolean }): Promise<void>
+    /** Counters of how connections were made (holepunches by kind, punches refused for later). */
+    readonly stats: { punches: { consistent: number; random: number; open: number; tryLater: number } }
   }
 
   export = HyperDHT
