@@ -1,4 +1,4 @@
-// Ambient declarations for hyperdht 6: only what the `multidrive` command uses.
+// Ambient declarations for hyperdht 6: only what the `multidrive` command and its tests use.
 declare module 'hyperdht' {
   import { EventEmitter } from 'node:events'
 
