@@ -7,16 +7,8 @@ import { posix } from 'node:path'
 import type { Readable } from 'node:stream'
 import { MultiDriveError } from '../index.js'
 import { ensureLocal, resolveFile } from './content.js'
-import {
-  type ConflictsJson,
-  type DriveJson,
-  type DrivesJson,
-  driveJson,
-  type LsJson,
-  type StatJson,
-  statJson,
-  type WhoJson
-} from './json.js'
+import { driveJson, statJson } from './json.js'
+import type { ConflictsJson, DriveJson, DrivesJson, LsJson, StatJson, WhoJson } from './json-shapes.js'
 import { absolute } from './names.js'
 import type { Workspace } from './workspace.js'
 

@@ -1,6 +1,5 @@
 /** How the read commands print their results as text (`--json` prints the JSON shapes as they are). */
-import type { Candidate } from '../index.js'
-import type { ConflictsJson, DrivesJson, LsJson, StatJson, WhoJson } from './json.js'
+import type { CandidateJson, ConflictsJson, DrivesJson, LsJson, StatJson, WhoJson } from './json-shapes.js'
 
 const TYPE_CHAR = { file: '-', directory: 'd', symlink: 'l' } as const
 
@@ -33,7 +32,7 @@ export function formatStat(stat: StatJson): string {
   return lines.join('\n')
 }
 
-function candidateLine(c: Candidate, who: WhoJson): string {
+function candidateLine(c: CandidateJson, who: WhoJson): string {
   const marks = [
     who.winner !== null && c.drive === who.winner.drive && c.seq === who.winner.seq ? 'winner' : '',
     who.heads.some((h) => h.drive === c.drive && h.seq === c.seq) ? 'head' : ''
@@ -59,7 +58,11 @@ export function formatDrives(drives: DrivesJson): string {
   return drives
     .map((d) => {
       const progress = d.length === null ? `${d.indexed}/?` : `${d.indexed}/${d.length}`
-      const error = d.lastError ? ` (${d.lastError})` : ''
+      const error = d.stuck
+        ? ` (stuck at seq ${d.stuck.seq}: ${d.stuck.reason})`
+        : d.lastError
+          ? ` (${d.lastError})`
+          : ''
       return `${d.key} ${d.writer ? 'writer' : 'merged'} ${d.state ?? 'stopped'} ${progress} peers ${d.peers}${error}`
     })
     .join('\n')

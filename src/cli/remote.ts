@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { CliError } from './cli-error.js'
-import type { ConflictsJson, DriveJson, DrivesJson, LsJson, StatJson, WhoJson } from './json.js'
+import type { ConflictsJson, DriveJson, DrivesJson, LsJson, StatJson, WhoJson } from './json-shapes.js'
 import { absolute, parseDriveKey } from './names.js'
 import type { DriveOperations } from './operations.js'
 

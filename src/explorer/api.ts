@@ -1,82 +1,9 @@
 /**
  * The HTTP API of `multidrive serve` as the explorer calls it (docs/http.md is the reference; the
- * shapes are repeated here because this code is compiled for the browser, apart from the server).
+ * shapes are the server's own declarations, which import nothing the browser lacks).
  * Every path is sent one encoded segment at a time, so a name is never read as URL syntax.
  */
-
-export type EntryType = 'file' | 'directory' | 'symlink'
-
-export interface StatJson {
-  path: string
-  type: EntryType
-  size: number
-  mode: number
-  executable: boolean
-  mtime: string
-  mtimeMs: number
-  linkname: string | null
-  metadata: unknown
-  drive: string | null
-  mount: string | null
-}
-
-export interface LsEntry extends StatJson {
-  name: string
-}
-
-export type CandidateKind = 'file' | 'symlink' | 'dir' | 'mount' | 'tombstone'
-
-export interface Candidate {
-  drive: string
-  seq: number
-  kind: CandidateKind
-  t: number
-  clock: Record<string, number>
-}
-
-export interface WhoJson {
-  winner: Candidate | null
-  candidates: Candidate[]
-  heads: Candidate[]
-  conflict: boolean
-}
-
-export interface DriveJson {
-  key: string
-  writer: boolean
-  state: string | null
-  indexed: number
-  length: number | null
-  progress: number | null
-  peers: number
-  lastError: string | null
-}
-
-export interface HealthJson {
-  ok: boolean
-  writer: string
-  writable: boolean
-  drives: number
-  swarm: boolean
-  connections: number
-  sseClients: number
-  version: Record<string, number>
-}
-
-export interface ChangeEntry {
-  path: string
-  type: EntryType
-  size: number
-  drive: string
-  seq: number
-}
-
-export interface ChangeJson {
-  path: string
-  type: 'put' | 'del' | 'conflict'
-  before: ChangeEntry | null
-  after: ChangeEntry | null
-}
+import type { ConflictsJson, DrivesJson, HealthJson, LsJson, StatJson, WhoJson } from '../cli/json-shapes.js'
 
 /** An error the API answered with (`{ error: { code, message } }`), or a network failure. */
 export class ApiError extends Error {
@@ -129,11 +56,11 @@ async function json<T>(url: string): Promise<T> {
 }
 
 export const api = {
-  ls: (path: string) => json<LsEntry[]>(`/ls${encodePath(path)}`),
+  ls: (path: string) => json<LsJson>(`/ls${encodePath(path)}`),
   stat: (path: string) => json<StatJson>(`/stat${encodePath(path)}`),
   who: (path: string) => json<WhoJson>(`/who${encodePath(path)}`),
-  conflicts: () => json<string[]>('/conflicts'),
-  drives: () => json<DriveJson[]>('/drives'),
+  conflicts: () => json<ConflictsJson>('/conflicts'),
+  drives: () => json<DrivesJson>('/drives'),
   health: () => json<HealthJson>('/health')
 }
 

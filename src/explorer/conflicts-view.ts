@@ -2,7 +2,8 @@
  * Every path in conflict (several heads: drives wrote it concurrently), each with its candidates
  * and winner, and a link to its file panel.
  */
-import { api, type WhoJson } from './api.js'
+import type { WhoJson } from '../cli/json-shapes.js'
+import { api } from './api.js'
 import { fill, formatTime, h } from './dom.js'
 import { driveBadge } from './drive-badge.js'
 

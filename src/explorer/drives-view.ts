@@ -3,18 +3,26 @@
  * as a progress bar), the peers connected for it, and this peer's writer marked. Polled while shown:
  * the server sends no events for indexing progress.
  */
-import { api, type DriveJson } from './api.js'
+import type { DriveJson } from '../cli/json-shapes.js'
+import { api } from './api.js'
 import { fill, h } from './dom.js'
 import { driveBadge } from './drive-badge.js'
 
 const POLL_MS = 2000
 
-const STATES: Record<string, string> = {
+const STATES: Record<NonNullable<DriveJson['state']>, string> = {
   opening: 'opening',
   catchingUp: 'catching up (indexing)',
   live: 'live',
   waitingForPeers: 'waiting for peers',
-  retrying: 'retrying'
+  retrying: 'retrying',
+  stuck: 'stuck',
+  closed: 'closed'
+}
+
+/** What went wrong reading the drive: where its log stopped being readable, or the last read error. */
+function problemOf(d: DriveJson): string | null {
+  return d.stuck ? `stuck at seq ${d.stuck.seq}: ${d.stuck.reason}` : d.lastError
 }
 
 export class DrivesView {
@@ -67,7 +75,7 @@ export class DrivesView {
         h(
           'td',
           { 'data-label': 'State', class: `state state-${d.state ?? 'none'}` },
-          STATES[d.state ?? ''] ?? 'no actor'
+          d.state === null ? 'no actor' : STATES[d.state]
         ),
         h(
           'td',
@@ -80,7 +88,7 @@ export class DrivesView {
           )
         ),
         h('td', { 'data-label': 'Peers' }, d.peers),
-        h('td', { 'data-label': 'Last error', class: d.lastError ? 'error' : 'muted' }, d.lastError ?? '—')
+        h('td', { 'data-label': 'Last error', class: problemOf(d) ? 'error' : 'muted' }, problemOf(d) ?? '—')
       )
     })
     fill(

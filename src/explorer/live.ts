@@ -5,7 +5,7 @@
  * on the stream (an HTTP error), a new one is opened after a pause, and the page re-reads too,
  * since a new EventSource has no id to resume from.
  */
-import type { ChangeJson } from './api.js'
+import type { ChangeJson } from '../cli/json-shapes.js'
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting'
 

@@ -3,7 +3,8 @@
  * conflicts, the drives, kept live by the change stream, with writes once a token is given to a
  * `--writable` server. What is shown lives in the URL (route.ts), so links and reloads restore it.
  */
-import { ancestorsOf, api, type ChangeJson, type HealthJson, parentOf, type Writes, writes } from './api.js'
+import type { ChangeJson, HealthJson } from '../cli/json-shapes.js'
+import { ancestorsOf, api, parentOf, type Writes, writes } from './api.js'
 import { ConflictsView } from './conflicts-view.js'
 import { fill, h } from './dom.js'
 import { driveBadge, setWriter } from './drive-badge.js'

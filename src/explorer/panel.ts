@@ -3,7 +3,8 @@
  * why, with losing versions of a conflict opened side by side with the winner), or a folder (with
  * the write controls when writes are unlocked: upload into it, create a folder, delete).
  */
-import { api, type Candidate, fileUrl, join, parentOf, type StatJson, type WhoJson, type Writes } from './api.js'
+import type { CandidateJson, StatJson, WhoJson } from '../cli/json-shapes.js'
+import { api, fileUrl, join, parentOf, type Writes } from './api.js'
 import { type Child, fill, flash, formatSize, formatTime, h } from './dom.js'
 import { driveBadge } from './drive-badge.js'
 import { preview } from './preview.js'
@@ -43,7 +44,7 @@ function clockOf(clock: Record<string, number>): HTMLElement {
   )
 }
 
-const KIND: Record<Candidate['kind'], string> = {
+const KIND: Record<CandidateJson['kind'], string> = {
   file: 'file',
   symlink: 'symlink',
   dir: 'folder (mkdir)',
@@ -282,7 +283,7 @@ export class Panel {
   private compareSection(path: string, who: WhoJson): HTMLElement | null {
     const other = who.candidates.find((c) => c.drive === this.comparing)
     if (!other || !who.winner) return null
-    const column = (c: Candidate, title: string) => {
+    const column = (c: CandidateJson, title: string) => {
       const body = h('div', { class: 'compare-body' }, h('p', { class: 'muted' }, 'Loading…'))
       // Each version by its own drive's record, so both sides stay what they say they are.
       preview(fileUrl(path, c.drive), nameOf(path))

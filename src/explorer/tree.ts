@@ -3,23 +3,24 @@
  * and highlights survive a re-list), and the keyboard works as in the WAI-ARIA tree pattern
  * (arrows move, Right/Left expand/collapse, Enter opens, Home/End). One row is tabbable at a time.
  */
-import { api, join, type LsEntry } from './api.js'
+import type { LsEntryJson } from '../cli/json-shapes.js'
+import { api, join } from './api.js'
 import { fill, flash, formatSize, h } from './dom.js'
 import { driveBadge } from './drive-badge.js'
 
 export interface TreeOptions {
   /** A row was opened (click, Enter): a file to show, or a folder to show and expand. */
-  onOpen(path: string, type: LsEntry['type']): void
+  onOpen(path: string, type: LsEntryJson['type']): void
   onError(err: unknown): void
 }
 
 interface Row {
   li: HTMLLIElement
-  entry: LsEntry
+  entry: LsEntryJson
 }
 
 /** What a row shows: when it changes, the row is updated and highlighted. */
-function signature(e: LsEntry): string {
+function signature(e: LsEntryJson): string {
   return `${e.type}|${e.size}|${e.drive}|${e.mtimeMs}|${e.linkname}`
 }
 
@@ -120,7 +121,7 @@ export class Tree {
   private async list(folder: string, changed: Set<string>): Promise<void> {
     const group = this.groups.get(folder)
     if (!group) return
-    let entries: LsEntry[]
+    let entries: LsEntryJson[]
     try {
       entries = await api.ls(folder)
     } catch (err) {
@@ -175,7 +176,7 @@ export class Tree {
     if (path === '/') this.groups.set('/', this.element)
   }
 
-  private createRow(entry: LsEntry): HTMLLIElement {
+  private createRow(entry: LsEntryJson): HTMLLIElement {
     const dir = entry.type === 'directory'
     const depth = entry.path.split('/').length - 1
     const li = h('li', {
@@ -192,7 +193,7 @@ export class Tree {
     return li
   }
 
-  private renderRow(li: HTMLLIElement, entry: LsEntry, conflict: boolean): void {
+  private renderRow(li: HTMLLIElement, entry: LsEntryJson, conflict: boolean): void {
     const row = li.querySelector(':scope > .row') as HTMLElement
     row.style.setProperty('--depth', String(entry.path.split('/').length - 2))
     const kind = entry.type === 'directory' ? 'folder' : entry.type === 'symlink' ? 'link' : 'file'

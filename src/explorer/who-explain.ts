@@ -2,7 +2,7 @@
  * Why a drive wins a path, for a person: the causal rule of docs/http.md (`GET /who/*`) read back
  * from a `whoWins` answer. Pure (no DOM), so the suite checks it against the resolver itself.
  */
-import type { Candidate, WhoJson } from './api.js'
+import type { CandidateJson, WhoJson } from '../cli/json-shapes.js'
 
 /**
  * - `none`: nothing was ever written at the path;
@@ -17,7 +17,7 @@ export type WinReason = 'none' | 'causal' | 'directory' | 'time' | 'key'
 export type Standing =
   | { role: 'winner' }
   | { role: 'head' }
-  | { role: 'superseded'; by: Candidate; how: 'later' | 'seen' }
+  | { role: 'superseded'; by: CandidateJson; how: 'later' | 'seen' }
 
 export interface Explanation {
   reason: WinReason
@@ -25,12 +25,12 @@ export interface Explanation {
   standings: Standing[]
 }
 
-function same(a: Candidate, b: Candidate): boolean {
+function same(a: CandidateJson, b: CandidateJson): boolean {
   return a.drive === b.drive && a.seq === b.seq
 }
 
 /** The record that supersedes `a` (a later record of its drive, or one whose clock names it), if any. */
-function supersederOf(a: Candidate, candidates: readonly Candidate[]): Standing | null {
+function supersederOf(a: CandidateJson, candidates: readonly CandidateJson[]): Standing | null {
   for (const b of candidates) {
     if (b === a) continue
     if (b.drive === a.drive && b.seq > a.seq) return { role: 'superseded', by: b, how: 'later' }
@@ -41,7 +41,7 @@ function supersederOf(a: Candidate, candidates: readonly Candidate[]): Standing 
 
 export function explain(who: WhoJson): Explanation {
   const { winner, candidates, heads } = who
-  const isHead = (c: Candidate) => heads.some((head) => same(head, c))
+  const isHead = (c: CandidateJson) => heads.some((head) => same(head, c))
   const standings = candidates.map((c): Standing => {
     if (winner !== null && same(c, winner)) return { role: 'winner' }
     if (isHead(c)) return { role: 'head' }
@@ -51,7 +51,7 @@ export function explain(who: WhoJson): Explanation {
 }
 
 /** Newest stamp time first, then the higher drive key: how concurrent heads are ranked. */
-function byTimeThenKey(a: Candidate, b: Candidate): number {
+function byTimeThenKey(a: CandidateJson, b: CandidateJson): number {
   if (a.t !== b.t) return b.t - a.t
   return a.drive < b.drive ? 1 : a.drive > b.drive ? -1 : 0
 }

@@ -6,21 +6,7 @@ import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import type * as sent from '../../src/cli/json.js'
-import type * as page from '../../src/explorer/api.js'
 import { cleanup, events, ok, poll, Serve, tempDir } from '../helpers/cli.js'
-
-// The explorer declares the API's shapes again (it is compiled for the browser, apart from the
-// server): whatever the server sends must be what the page reads. The typecheck is this test.
-type Fits<Sent extends Read, Read> = [Sent, Read]
-export type PageReadsWhatServerSends = [
-  Fits<sent.StatJson, page.StatJson>,
-  Fits<sent.LsJson, page.LsEntry[]>,
-  Fits<sent.WhoJson, page.WhoJson>,
-  Fits<sent.DriveJson, page.DriveJson>,
-  Fits<sent.HealthJson, page.HealthJson>,
-  Fits<sent.ChangeJson, page.ChangeJson>
-]
 
 const test = suite('multidrive serve HTTP')
 

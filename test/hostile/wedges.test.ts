@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream'
 import type Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { driveJson } from '../../src/cli/json.js'
+import { formatDrives } from '../../src/cli/output.js'
 import { type Candidate, MultiDrive, MultiDriveError } from '../../src/index.js'
 import {
   appendRaw,
@@ -136,6 +138,16 @@ test(`multi.stats shows a drive stuck at its bad block (state '${STUCK_STATE}', 
     events.map((e) => [e.drive, e.seq]),
     [[hexKey(replica), bad]]
   )
+})
+
+test('GET /drives and `multidrive drives` show where a drive is stuck, and why', async () => {
+  const { multi, replica, bad } = await rawBlockSetup()
+  const emitted = once(multi, STUCK_EVENT)
+  await startAdding(multi, replica)
+  await settle(emitted, `'${STUCK_EVENT}'`)
+  const json = driveJson(hexKey(replica), multi.stats[hexKey(replica)], { writer: false, peers: 0 })
+  assert.equal([json.state, json.stuck?.seq], [STUCK_STATE, bad])
+  assert.ok(formatDrives([json]).includes(`stuck at seq ${bad}: ${json.stuck?.reason}`), formatDrives([json]))
 })
 
 test('multi.flush() settles while a drive is stuck, and new writes of other drives are still indexed', async () => {
