@@ -39,6 +39,8 @@ export async function mirrorTo(multi: MultiDrive, dir: string, { prune = true } 
       skipped.push({ path: entry.key, reason: `symlink target '${entry.value.linkname}' is outside ${root}` })
       continue
     }
+    // A symlink has no content of its own to be missing.
+    if (entry.value.linkname) continue
     try {
       await ensureLocal(multi, entry, 0)
     } catch (err) {
