@@ -45,6 +45,11 @@ export class Mounts {
     return `${key}@${path}` as DriveKey
   }
 
+  /** Whether an indexed source is a mounted drive (not a drive of the set). */
+  static isSource(id: string): boolean {
+    return id.includes('@')
+  }
+
   /** Mounts every mount point the index holds (at open). */
   async start(): Promise<void> {
     const points: DrivePath[] = []
@@ -65,7 +70,7 @@ export class Mounts {
   private async sync(path: DrivePath): Promise<void> {
     const want = this.view.mountAt(path)
     // A mount record of a mounted drive is not followed.
-    const key = want !== null && !want.by.includes('@') ? want.key : null
+    const key = want !== null && !Mounts.isSource(want.by) ? want.key : null
     const current = this.mounted.get(path)
     if (current?.key === key) return
     if (current !== undefined) {

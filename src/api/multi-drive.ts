@@ -56,7 +56,8 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
   private readonly feed = new ChangeFeed()
   private readonly supervisor: DriveSupervisor
   private readonly set: DriveSet
-  private readonly mounts: Mounts
+  /** Null for a checkout: it shows no mounts (the mounted drives are open in the view it came from). */
+  private readonly mounts: Mounts | null
   private readonly waiting: Waiting
   private readonly reads: Reads<D>
   private readonly writes: Writes
@@ -81,7 +82,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
       resolver,
       onCommit: (changes, _, mounts) => {
         this.feed.publish(changes)
-        if (mounts.length > 0) this.mounts.changed(mounts).catch((err) => this.warn(`mounting: ${err.message}`))
+        if (mounts.length > 0) this.mounts?.changed(mounts).catch((err) => this.warn(`mounting: ${err.message}`))
       },
       asFailure: (err) => MultiDriveError.EINVAL(`options.resolve: ${err.message}`, undefined, err.cause),
       onFailure: (failure) =>
@@ -109,7 +110,9 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
       onRemove: (drive) => this.emit('drive-remove', published<D>(drive)),
       onIndexed: (drive, progress) => this.emit('indexed', published<D>(drive), progress)
     })
-    this.mounts = new Mounts({ view, set: this.set, open: opener(internal(primary)), warn: (m) => this.warn(m) })
+    this.mounts = checkout
+      ? null
+      : new Mounts({ view, set: this.set, open: opener(internal(primary)), warn: (m) => this.warn(m) })
     this.waiting = new Waiting(this.set)
     const content = new Content((key) => this.set.driveFor(key), this.waiting.signal)
     this.reads = new Reads<D>({ view, content, set: this.set, ensureOpen: () => this.ensureOpen() })
@@ -131,7 +134,7 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
       this.disposers.push(() => this.primary.core.off(event, forward))
     }
     await this.set.addInitial()
-    await this.mounts.start()
+    await this.mounts?.start()
   }
 
   /**
@@ -207,7 +210,8 @@ export class MultiDrive<D extends HyperdriveLike = HyperdriveLike> extends Typed
 
   /** Hex drive key -> the length indexed so far (a version vector of the merged view; see `checkout`). */
   get version(): Record<string, number> {
-    return this.indexer.versions()
+    // Mounted drives are indexed as sources of their own; a checkout does not show mounts.
+    return Object.fromEntries(Object.entries(this.indexer.versions()).filter(([id]) => !Mounts.isSource(id)))
   }
 
   /** Per drive: its actor's lifecycle state (`live` once indexed up to its length), how far it is indexed. */

@@ -59,6 +59,19 @@ test('multi.mount(path, key) shows the drive at the path; stat(path).mount names
   await multi.close()
 })
 
+test('multi.version names drives only, so checkout(multi.version) works with a mount (which it does not show)', async () => {
+  const { a, library, multi } = await withLibrary()
+  await multi.writeFile('/mine.txt', 'mine')
+  await multi.mount('/lib', library.key)
+  await listed(multi, '/lib/books', ['one.txt', 'two.txt'])
+  assert.equal(Object.keys(multi.version), [keyOf(a.drive)])
+  const past = multi.checkout(multi.version)
+  assert.equal(await past.readdir('/'), ['lib', 'mine.txt'])
+  assert.equal(await past.readdir('/lib'), [], 'a checkout opens no mounted drive')
+  await past.close()
+  await multi.close()
+})
+
 test('a mounted drive that is also added stays live: its new files show under the mount point too', async () => {
   const { a, library, multi } = await withLibrary()
   const added = await localDrive(a, 'library')
