@@ -178,7 +178,8 @@ export async function createHttpServer(opts: HttpOptions): Promise<FastifyInstan
   app.setNotFoundHandler((request, reply) => {
     const pathname = (request.raw.url ?? '').split('?')[0] ?? ''
     const prefix = Object.keys(ROUTES).find((p) => pathname === p || pathname.startsWith(`${p}/`))
-    if (prefix !== undefined) {
+    // A method the route takes, on a path it does not have (`/explorer/nope.js`), is not found.
+    if (prefix !== undefined && !ROUTES[prefix]?.split(', ').includes(request.method)) {
       reply.header('Allow', ROUTES[prefix])
       return reply.code(405).send(errorBody('EMETHOD', `${request.method} is not allowed on ${prefix}`))
     }

@@ -146,6 +146,8 @@ test('errors are JSON with a code: 404 missing, 400 directory, 404 unknown route
   const route = await fetch(url('/nowhere'))
   assert.is(route.status, 404)
   assert.is((await errorOf(route)).code, 'ENOENT')
+  // A method the route takes, on a path under it that it does not have: not found, not 405.
+  assert.is((await errorOf(await fetch(url('/auth/x')))).code, 'ENOENT')
   const method = await fetch(url('/stat/hello.txt'), { method: 'POST' })
   assert.is(method.status, 405)
   assert.match(method.headers.get('allow') ?? '', /GET/)
@@ -268,7 +270,14 @@ test('GET / is the web explorer: its page and assets, under a CSP that forbids i
     assert.is(res.headers.get('content-security-policy'), csp, asset)
   }
   // Only the built assets, by exact name: nothing else of the package or the machine.
-  for (const path of ['/explorer/nope.js', '/explorer/..%2fcli%2fmain.js', '/explorer/%2e%2e', '/explorer/main.d.ts']) {
+  for (const path of [
+    '/explorer/nope.js',
+    '/explorer/a/b.js',
+    '/explorer',
+    '/explorer/..%2fcli%2fmain.js',
+    '/explorer/%2e%2e',
+    '/explorer/main.d.ts'
+  ]) {
     const res = await raw(path)
     assert.is(res.status, 404, path)
     assert.is(JSON.parse(res.body).error.code, 'ENOENT', path)
