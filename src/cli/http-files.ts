@@ -72,8 +72,10 @@ async function winningFile(ctx: HttpContext, path: string): Promise<FileToSend> 
     size: file.stat.size,
     mtimeMs: file.stat.mtime.getTime(),
     ensureLocal: () => ensureLocal(multi, file.entry, ctx.fetchWaitMs),
-    read: async () => (await multi.get(file.path)) ?? Buffer.alloc(0),
-    stream: (range) => multi.createReadStream(file.path, range ?? {})
+    // By the entry, not its path: the bytes are the record the headers describe, even if another
+    // record won while they were fetched.
+    read: async () => (await multi.get(file.entry)) ?? Buffer.alloc(0),
+    stream: (range) => multi.createReadStream(file.entry, range ?? {})
   }
 }
 

@@ -80,7 +80,7 @@ export class LocalOperations implements DriveOperations {
   async read(path: string): Promise<Readable> {
     const file = await resolveFile(this.multi, path)
     await ensureLocal(this.multi, file.entry, this.fetchWaitMs)
-    return this.multi.createReadStream(file.path)
+    return this.multi.createReadStream(file.entry)
   }
 
   async put(path: string, data: Buffer): Promise<StatJson> {
