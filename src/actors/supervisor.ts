@@ -179,11 +179,6 @@ export class DriveSupervisor {
     entry.actor.start()
   }
 
-  /** The lifecycle state of a drive's actor, or null if it has none. */
-  state(key: DriveKey): DriveActorState | null {
-    return this.actors.get(key)?.actor.getSnapshot().value ?? null
-  }
-
   /** State, nodes read so far, and the last error of a drive's actor. */
   stats(key: DriveKey): ActorStats {
     const snapshot = this.actors.get(key)?.actor.getSnapshot()

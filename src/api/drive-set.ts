@@ -147,9 +147,7 @@ export class DriveSet {
       const drive = this.added.get(key)
       const length = drive ? this.lengthOf(drive) : null
       const indexed = versions[key] ?? 0
-      const checkpoint = indexer.checkpoint(key)
-      const caughtUp =
-        drive !== undefined && checkpoint?.fork === drive.core.fork && checkpoint.version >= this.lengthOf(drive)
+      const caughtUp = drive !== undefined && indexer.indexedTo(key, this.target(drive))
       const live = caughtUp && (state === 'catchingUp' || state === 'waitingForPeers')
       out[key] = { state: live ? 'live' : state, indexed, length, nodesRead, lastError, stuck }
     }

@@ -8,7 +8,7 @@
  */
 import type Hyperdrive from 'hyperdrive'
 import type { OwnAppend } from '../actors/supervisor.js'
-import { ROOT_PATH } from '../events/paths.js'
+import { isUnder } from '../events/paths.js'
 import {
   deletionNode,
   type FileFields,
@@ -49,8 +49,7 @@ interface Queued {
 
 /** Whether two paths touch: the same, or one under the other. */
 function touches(a: DrivePath, b: DrivePath): boolean {
-  if (a === b || a === ROOT_PATH || b === ROOT_PATH) return true
-  return a.startsWith(`${b}/`) || b.startsWith(`${a}/`)
+  return isUnder(a, b) || isUnder(b, a)
 }
 
 /** Blob ids for contents appended as consecutive blocks from `blockOffset` / `byteOffset`. */

@@ -134,8 +134,7 @@ export class Reads<D extends HyperdriveLike> {
   /** Which drive wins a path and why: every candidate, the heads, and whether they conflict. */
   async whoWins(path: string): Promise<Resolution> {
     await this.ensureOpen()
-    const { winner, candidates, heads, conflict } = await this.view.resolve(toPath(path, { root: true }))
-    return { winner, candidates, heads, conflict }
+    return this.view.resolve(toPath(path, { root: true }))
   }
 
   /** Like `fs.stat` (`follow`, the default) or `fs.lstat`: ENOENT if nothing lives at the path. */

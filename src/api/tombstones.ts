@@ -4,7 +4,7 @@
  */
 import type Hyperdrive from 'hyperdrive'
 import { ROOT_PATH } from '../events/paths.js'
-import type { DrivePath } from '../events/types.js'
+import type { DriveKey, DrivePath } from '../events/types.js'
 import { resolveRecords } from '../index-store/resolve.js'
 import { ancestorsOf } from '../index-store/schema.js'
 import type { IndexView } from '../index-store/view.js'
@@ -22,8 +22,8 @@ export class Tombstones {
 
   /** The added drive whose tombstone wins the path, if a tombstone wins it. */
   async winningDrive(path: DrivePath, set: DriveSet): Promise<Hyperdrive | null> {
-    const { record } = await this.view.resolve(path)
-    return (record?.kind === 'tombstone' && set.get(record.drive)) || null
+    const { winner } = await this.view.resolve(path)
+    return (winner?.kind === 'tombstone' && set.get(winner.drive as DriveKey)) || null
   }
 
   /**

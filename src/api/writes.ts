@@ -6,7 +6,7 @@
 import type Hyperdrive from 'hyperdrive'
 import { type FileFields, MAX_METADATA_BYTES, STAMP_KEY } from '../events/records.js'
 import type { Clock, DrivePath, RecordSub, Stamp } from '../events/types.js'
-import { candidateRecords, resolveRecords } from '../index-store/resolve.js'
+import { candidateRecords } from '../index-store/resolve.js'
 import { ancestorsOf, type StoredRecord } from '../index-store/schema.js'
 import type { IndexView } from '../index-store/view.js'
 import type { Content } from './content.js'
@@ -14,13 +14,8 @@ import { type DriveSet, keyOf } from './drive-set.js'
 import { MultiDriveError } from './errors.js'
 import { type FileBackend, MAX_FILE_BYTES } from './file-table.js'
 import { GroupCommit, type LogWrite } from './group-commit.js'
+import type { FileOptions } from './method-options.js'
 import { follow } from './paths.js'
-
-/** Options of a file write. */
-export interface PutOptions {
-  executable?: boolean
-  metadata?: Record<string, unknown> | null
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false
@@ -93,7 +88,7 @@ export class Writes {
   }
 
   /** Writes a file (EISDIR over a directory, ENOTDIR under a file). */
-  put(path: DrivePath, data: Uint8Array, opts: PutOptions = {}): Promise<void> {
+  put(path: DrivePath, data: Uint8Array, opts: FileOptions = {}): Promise<void> {
     const fields = { executable: opts.executable, metadata: userMetadata(opts.metadata) }
     if (data.byteLength > MAX_FILE_BYTES)
       throw MultiDriveError.EINVAL(`files are at most ${MAX_FILE_BYTES} bytes`, path)
@@ -115,11 +110,10 @@ export class Writes {
   /** A tombstone for whatever wins the path (no-op when nothing live is there). */
   del(path: DrivePath): Promise<void> {
     return this.commits.enqueue([path], 0, async (writer) => {
-      // One read of the path's records: what wins there, and what the tombstone replaces.
-      const records = await this.view.recordsAt(path)
-      const { record } = resolveRecords(records, this.view.resolver)
-      if (record === null || record.kind === 'tombstone') return []
-      return this.replacing(writer, path, 'tombstones', records, (stamp) => ({ type: 'tombstone', path, stamp }))
+      // The index says what wins (no record: nothing, or a directory that exists through its children).
+      const node = this.view.lookup(path)
+      if (node.type === 'missing' || node.record === null) return []
+      return this.tombstone(writer, path)
     })
   }
 

@@ -4,11 +4,8 @@
  * iterator of change lists, coalesced while the consumer is busy) and the seed's callback watch.
  */
 import { mergeMap, type Observable, Subject, type Subscription } from 'rxjs'
+import { isUnder } from './paths.js'
 import type { MergedChange } from './types.js'
-
-function under(folder: string, path: string): boolean {
-  return folder === '/' || path === folder || path.startsWith(`${folder}/`)
-}
 
 /** `for await (const changes of watcher)`; `destroy()` ends it. */
 export interface ChangeWatcher extends AsyncIterableIterator<MergedChange[]> {
@@ -25,7 +22,7 @@ class FolderWatcher implements ChangeWatcher {
     const end = () => this.end()
     this.subscription = commits.subscribe({
       next: (changes) => {
-        for (const change of changes) if (under(folder, change.path)) this.pending.push(change)
+        for (const change of changes) if (isUnder(folder, change.path)) this.pending.push(change)
         if (this.pending.length > 0) this.signal()
       },
       error: end,
@@ -88,7 +85,7 @@ export class ChangeFeed {
   onChange(folder: string, onchange: () => void): { destroy(): void } {
     const subscription = this.commits.subscribe({
       next: (changes) => {
-        if (changes.some((c) => under(folder, c.path))) onchange()
+        if (changes.some((c) => isUnder(folder, c.path))) onchange()
       },
       error: () => {}
     })

@@ -23,6 +23,11 @@ export function normalizePath(input: unknown): DrivePath | null {
   }
 }
 
+/** Whether a path is a folder or lies under it (everything lies under the root). */
+export function isUnder(folder: string, path: string): boolean {
+  return folder === ROOT_PATH || path === folder || path.startsWith(`${folder}/`)
+}
+
 /** How many components a path has (the root: 0). */
 export function depthOf(path: string): number {
   if (path === ROOT_PATH) return 0

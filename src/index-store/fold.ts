@@ -17,6 +17,7 @@ import {
   type CandidateState,
   candidateKey,
   childKey,
+  driveOfCandidateKey,
   type IndexWrite,
   isConflict,
   nameOf,
@@ -447,7 +448,7 @@ async function poolOf(w: PathWork, reader: FoldReader, self: string, all: boolea
   if (pool.size >= size) return pool
   const scan = all ? reader.scan('candidates', pathRange(w.path)) : reader.scan('heads', pathRange(w.path))
   for await (const [key, value] of scan) {
-    const drive = key.slice(key.lastIndexOf('\0') + 1)
+    const drive = driveOfCandidateKey(key)
     if (drive === self || w.touched.has(drive)) continue
     const state: CandidateState = all ? (value as CandidateState) : { ...(value as Ranked), dominatedBy: 0 }
     pool.set(drive, { c: ranked(drive, state), state })

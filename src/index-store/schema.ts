@@ -121,6 +121,11 @@ export function candidateKey(path: string, drive: string): string {
   return `${path}\0${drive}`
 }
 
+/** The drive of a candidate (or head) key. */
+export function driveOfCandidateKey(key: string): string {
+  return key.slice(key.lastIndexOf('\0') + 1)
+}
+
 /** The key range of every candidate (or head) at a path. */
 export function pathRange(path: string): { gt: string; lt: string } {
   return { gt: `${path}\0`, lt: `${path}\x01` }

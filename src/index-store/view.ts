@@ -9,7 +9,7 @@ import { RECORD_SUBS } from '../events/records.js'
 import type { Candidate, DrivePath } from '../events/types.js'
 import { type Resolution, type Resolver, resolve } from './resolve.js'
 import {
-  type CandidateState,
+  driveOfCandidateKey,
   isConflict,
   isDirectory,
   pathRange,
@@ -161,23 +161,20 @@ export class IndexView {
   }
 
   /** How the path resolves: winner, candidates, heads, and whether it is a conflict (file vs dir too). */
-  async resolve(path: DrivePath): Promise<Resolution & { record: StoredRecord | null }> {
+  async resolve(path: DrivePath): Promise<Resolution> {
     const candidates: Candidate[] = []
-    const subs = new Map<string, CandidateState['sub']>()
     for await (const [key, state] of this.store.scan('candidates', pathRange(path))) {
-      const drive = key.slice(key.lastIndexOf('\0') + 1)
-      candidates.push({ drive, seq: state.seq, kind: state.kind, t: state.t, clock: state.clock })
-      subs.set(drive, state.sub)
+      candidates.push({
+        drive: driveOfCandidateKey(key),
+        seq: state.seq,
+        kind: state.kind,
+        t: state.t,
+        clock: state.clock
+      })
     }
     const resolved = resolve(candidates, this.resolver)
-    const winner = resolved.winner
-    const [record] =
-      winner === null
-        ? [undefined]
-        : await this.store.get('records', [recordKey(winner.drive, subs.get(winner.drive) ?? 'files', path)])
     const node = this.lookup(path)
-    const conflict = resolved.conflict || (node.type !== 'missing' && node.conflict)
-    return { ...resolved, conflict, record: record ?? null }
+    return { ...resolved, conflict: resolved.conflict || (node.type !== 'missing' && node.conflict) }
   }
 
   /** The drives with a record at a path. */
@@ -185,8 +182,7 @@ export class IndexView {
     // Most writes are to paths no drive has a record at: one synchronous lookup says so.
     if (this.store.getSync('summaries', path) === undefined) return []
     const drives: string[] = []
-    for await (const [key] of this.store.scan('candidates', pathRange(path)))
-      drives.push(key.slice(key.lastIndexOf('\0') + 1))
+    for await (const [key] of this.store.scan('candidates', pathRange(path))) drives.push(driveOfCandidateKey(key))
     return drives
   }
 }

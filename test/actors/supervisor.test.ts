@@ -31,14 +31,14 @@ test('supervisor.start(key, drive): opening -> catchingUp -> live; every change 
   }
   const key = keyOf(a.drive)
   supervisor.start(key, a.drive)
-  assert.is(supervisor.state(key), 'opening')
+  assert.is(supervisor.stats(key).state, 'opening')
   await caughtUp()
   await supervisor.whenState(key, ['live'])
   await a.drive.put('/x', Buffer.from('x'))
   await caughtUp()
   assert.is(checkpoint?.version, a.drive.core.length)
   await supervisor.stop(key)
-  assert.is(supervisor.state(key), null)
+  assert.is(supervisor.stats(key).state, null)
 })
 
 test('a failing commit retries with backoff and recovers', async () => {
