@@ -8,23 +8,11 @@ import * as assert from 'uvu/assert'
 import type { Candidate } from '../../src/events/types.js'
 import { explain, reasonText } from '../../src/explorer/who-explain.js'
 import { dominates, resolve } from '../../src/index-store/resolve.js'
+import { A, B, C, cand } from '../helpers/candidates.js'
 
 const test = suite('explain(whoWins) in the web explorer')
 
-const A = 'a'.repeat(64)
-const B = 'b'.repeat(64)
-const C = 'c'.repeat(64)
 const DRIVES = [A, B, C]
-
-function cand(
-  drive: string,
-  seq: number,
-  t: number,
-  clock: Record<string, number> = {},
-  kind: Candidate['kind'] = 'file'
-) {
-  return { drive, seq, kind, t, clock }
-}
 
 test('one candidate: causal, the winner', () => {
   const who = resolve([cand(A, 3, 100)])

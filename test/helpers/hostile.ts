@@ -11,11 +11,11 @@ import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { Node as BeeNode } from 'hyperbee/lib/messages.js'
-import Hyperdrive from 'hyperdrive'
+import type Hyperdrive from 'hyperdrive'
 import SubEncoder from 'sub-encoder'
 import type { Test } from 'uvu'
 import { type DriveStats, MultiDrive, MultiDriveError } from '../../src/index.js'
-import { cleanup, type Peer, peer, replicate, synced } from './peers.js'
+import { cleanup, keyOf, localDrive, type Peer, peer, replicate, synced } from './peers.js'
 
 // ---- CHOICES the issue leaves to the implementer: the lead aligns the code, or these lines. ------
 
@@ -31,8 +31,8 @@ export const MAX_STALL_MS = 250
 export const BAD_POINTER_CODE = 'EUNAVAILABLE'
 /**
  * Case 2: a drive whose log holds a block that does not decode is indexed up to that block, then
- * shows in `multi.stats[hexKey]` as `{ state: STUCK_STATE, stuck: { seq, reason } }`, and the
- * MultiDrive emits STUCK_EVENT with `{ drive: hexKey, seq, reason }`.
+ * shows in `multi.stats[keyOf]` as `{ state: STUCK_STATE, stuck: { seq, reason } }`, and the
+ * MultiDrive emits STUCK_EVENT with `{ drive: keyOf, seq, reason }`.
  */
 export const STUCK_STATE = 'stuck'
 export const STUCK_EVENT = 'drive-stuck'
@@ -44,7 +44,7 @@ export interface Stuck {
 
 /** Case 2: where a drive is stuck according to `multi.stats`, or null (see STUCK_STATE). */
 export function stuckOf(multi: MultiDrive, drive: Hyperdrive): Stuck | null {
-  const stats = multi.stats[hexKey(drive)] as (DriveStats & { stuck?: Stuck | null }) | undefined
+  const stats = multi.stats[keyOf(drive)] as (DriveStats & { stuck?: Stuck | null }) | undefined
   if (stats === undefined || (stats.state as string) !== STUCK_STATE || !stats.stuck) return null
   return stats.stuck
 }
@@ -52,7 +52,7 @@ export function stuckOf(multi: MultiDrive, drive: Hyperdrive): Stuck | null {
 /** Case 2: every STUCK_EVENT a MultiDrive emits from now on. */
 export function stuckEvents(multi: MultiDrive): (Stuck & { drive: string })[] {
   const events: (Stuck & { drive: string })[] = []
-  multi.on(STUCK_EVENT, (drive, stuck) => events.push({ drive: hexKey(drive as Hyperdrive), ...stuck }))
+  multi.on(STUCK_EVENT, (drive, stuck) => events.push({ drive: keyOf(drive as Hyperdrive), ...stuck }))
   return events
 }
 
@@ -71,10 +71,6 @@ export interface ForgedBlob {
   blockOffset: number
   blockLength: number
   byteLength: number
-}
-
-export function hexKey(drive: Hyperdrive): string {
-  return drive.key.toString('hex')
 }
 
 /** Appends bytes to a drive's db core as they are: no Hyperbee node, no encoding. */
@@ -131,7 +127,7 @@ export async function connectedReplica(mine: Peer, theirs: Peer): Promise<{ repl
   return { replica }
 }
 
-export { peer, replicate, synced }
+export { keyOf, localDrive, peer, replicate, synced }
 
 const opened: MultiDrive[] = []
 
@@ -356,11 +352,4 @@ export function isolated(scenario: string, args: string[] = []): Promise<Isolate
       }
     })
   })
-}
-
-/** A plain writable drive of a peer's store, other than its own (for a second hostile drive). */
-export async function extraDrive(p: Peer, name: string): Promise<Hyperdrive> {
-  const drive = new Hyperdrive(p.store.namespace(name))
-  await drive.ready()
-  return drive
 }

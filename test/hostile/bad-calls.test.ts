@@ -5,7 +5,17 @@ import Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { MultiDrive, MultiDriveError } from '../../src/index.js'
-import { codeOf, connectedReplica, describe, hooks, outcome, peer, settle, track } from '../helpers/hostile.js'
+import {
+  codeOf,
+  connectedReplica,
+  describe,
+  hooks,
+  localDrive,
+  outcome,
+  peer,
+  settle,
+  track
+} from '../helpers/hostile.js'
 
 const test = suite('hostile: bad calls')
 hooks(test)
@@ -31,8 +41,7 @@ test('multi.addDrive(bee) fails with EINVAL for a Hyperbee, and the real drive c
 
 test('multi.addDrive(x) fails with EINVAL for anything else that has ready, batch and core', async () => {
   const v = await peer('victim')
-  const other = new Hyperdrive(v.store.namespace('other'))
-  await other.ready()
+  const other = await localDrive(v, 'other')
   const { multi } = track(new MultiDrive(v.drive))
   await multi.ready()
   const fakes: [string, unknown][] = [

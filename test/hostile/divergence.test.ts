@@ -7,8 +7,8 @@ import { folders } from '../helpers/assert.js'
 import {
   connectedReplica,
   forgeMarker,
-  hexKey,
   hooks,
+  keyOf,
   peer,
   replicate,
   settle,
@@ -113,7 +113,7 @@ async function forgery() {
 
 test('multi.whoWins(path): a forged clock entry beyond the named drive’s record at the path never dominates it', async () => {
   const { a, f, ma, mb, addAll } = await forgery()
-  const A = hexKey(a.drive)
+  const A = keyOf(a.drive)
   // Written before the forger could have seen anything of a's at /p.
   await stampedFile(f.drive, '/p', 'forged', { t: 1, clock: { [A]: 2 ** 52 } })
   await ma.writeFile('/p', 'mine')
@@ -136,7 +136,7 @@ test('multi.whoWins(path): a forged clock entry beyond the named drive’s recor
           conflict: who.conflict,
           heads: who.heads.map((h) => h.drive).sort()
         },
-        { content: 'mine', conflict: true, heads: [A, hexKey(f.drive)].sort() },
+        { content: 'mine', conflict: true, heads: [A, keyOf(f.drive)].sort() },
         `peer ${name}, ${path}: the forged clock must leave both records heads (a's newer t wins)`
       )
     }
@@ -145,7 +145,7 @@ test('multi.whoWins(path): a forged clock entry beyond the named drive’s recor
 
 test("multi.whoWins(path): a clock entry naming exactly the drive's record at the path still dominates it", async () => {
   const { a, f, ma, mb, addAll } = await forgery()
-  const A = hexKey(a.drive)
+  const A = keyOf(a.drive)
   await ma.writeFile('/p', 'mine')
   const seen = (await ma.whoWins('/p')).winner?.seq ?? -1
   // The forger did see it (or says so exactly): an honest overwrite, even with an older t.
@@ -155,14 +155,14 @@ test("multi.whoWins(path): a clock entry naming exactly the drive's record at th
     const who = await multi.whoWins('/p')
     assert.equal(
       { content: await multi.readFile('/p', 'utf-8'), conflict: who.conflict, winner: who.winner?.drive },
-      { content: 'theirs', conflict: false, winner: hexKey(f.drive) }
+      { content: 'theirs', conflict: false, winner: keyOf(f.drive) }
     )
   }
 })
 
 test('a forged clock never hides later writes of the named drive it did not see, on any fully synced peer', async () => {
   const { a, f, ma, mb, addAll, sync } = await forgery()
-  const A = hexKey(a.drive)
+  const A = keyOf(a.drive)
   await stampedFile(f.drive, '/p', 'forged', { t: 1, clock: { [A]: 2 ** 52 } })
   await addAll()
   // a has now seen the forged record: its overwrite names it, and dominates it.

@@ -17,12 +17,13 @@ import { type HonestWrite, honestWrites, PATHS, write } from '../helpers/histori
 import {
   appendRaw,
   deepPath,
-  extraDrive,
   type ForgedBlob,
   forgedNode,
   forgeFile,
   forgeMarker,
   hooks,
+  keyOf,
+  localDrive,
   peer,
   recordKey,
   replicate,
@@ -228,7 +229,7 @@ async function run(commands: Command[], skews: number[]): Promise<void> {
   const clocks = skews.map((skew) => 1_700_000_000_000 + skew)
   const peers = await Promise.all(Array.from({ length: HONEST }, (_, i) => peer(`p${i}`)))
   const h = await peer('hostile')
-  const raw = await extraDrive(h, 'raw')
+  const raw = await localDrive(h, 'raw')
   await raw.put(`${HOSTILE_ROOT}/raw/ok`, Buffer.from('before any garbage'))
   await h.drive.put(`${HOSTILE_ROOT}/ok`, Buffer.from('ok'))
   const hostileBlobs = await h.drive.getBlobs()
@@ -245,7 +246,7 @@ async function run(commands: Command[], skews: number[]): Promise<void> {
     honest.push({ peer: p, multi, drives, hostile, raw: rawReplica })
   }
   const member = (i: number) => honest[i] as Honest
-  const keys = [...peers.map((p) => p.drive.key.toString('hex')), h.drive.key.toString('hex')]
+  const keys = [...peers.map((p) => keyOf(p.drive)), keyOf(h.drive)]
 
   /** Every replica peer `a` holds of peer `b`'s drives, with its origin. */
   const replicasOf = (a: number, b: number): [Hyperdrive, Hyperdrive][] => {

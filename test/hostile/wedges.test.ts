@@ -2,25 +2,25 @@
 // A hang is turned into a failure by a timeout (test/helpers/hostile.ts); the hung work is left
 // behind, holding no timer, and teardown() bounds every close.
 import { once } from 'node:events'
-import type { Readable } from 'node:stream'
 import type Hyperdrive from 'hyperdrive'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { driveJson } from '../../src/cli/json.js'
 import { formatDrives } from '../../src/cli/output.js'
 import { type Candidate, MultiDrive, MultiDriveError } from '../../src/index.js'
+import { collect } from '../helpers/assert.js'
 import {
   appendRaw,
   BAD_POINTER_CODE,
   codeOf,
   connectedReplica,
   describe,
-  extraDrive,
   FORGED_POINTERS,
   forgedPointerSetup,
-  hexKey,
   hooks,
   isolated,
+  keyOf,
+  localDrive,
   outcome,
   peer,
   STUCK_EVENT,
@@ -113,7 +113,7 @@ test('multi.addDrive(drive) whose log holds a block that is not a Hyperbee node:
   const { multi, replica, bad } = await rawBlockSetup()
   const added = await outcome(multi.addDrive(replica))
   assert.equal(
-    { addDrive: describe(added), indexed: multi.version[hexKey(replica)] },
+    { addDrive: describe(added), indexed: multi.version[keyOf(replica)] },
     { addDrive: 'resolved', indexed: bad },
     'addDrive must settle with every record before the bad block indexed'
   )
@@ -129,14 +129,14 @@ test(`multi.stats shows a drive stuck at its bad block (state '${STUCK_STATE}', 
   const stuck = stuckOf(multi, replica)
   assert.ok(
     stuck !== null,
-    `no '${STUCK_EVENT}' (${describe(event)}); stats of the drive: ${JSON.stringify(multi.stats[hexKey(replica)])}`
+    `no '${STUCK_EVENT}' (${describe(event)}); stats of the drive: ${JSON.stringify(multi.stats[keyOf(replica)])}`
   )
   assert.is(stuck.seq, bad)
   assert.type(stuck.reason, 'string')
   assert.ok(stuck.reason.length > 0, 'no reason given')
   assert.equal(
     events.map((e) => [e.drive, e.seq]),
-    [[hexKey(replica), bad]]
+    [[keyOf(replica), bad]]
   )
 })
 
@@ -145,7 +145,7 @@ test('GET /drives and `multidrive drives` show where a drive is stuck, and why',
   const emitted = once(multi, STUCK_EVENT)
   await startAdding(multi, replica)
   await settle(emitted, `'${STUCK_EVENT}'`)
-  const json = driveJson(hexKey(replica), multi.stats[hexKey(replica)], { writer: false, peers: 0 })
+  const json = driveJson(keyOf(replica), multi.stats[keyOf(replica)], { writer: false, peers: 0 })
   assert.equal([json.state, json.stuck?.seq], [STUCK_STATE, bad])
   assert.ok(formatDrives([json]).includes(`stuck at seq ${bad}: ${json.stuck?.reason}`), formatDrives([json]))
 })
@@ -205,7 +205,7 @@ for (const [name, value] of [
 
 test("resolve: a comparator that throws: multi.addDrive(drive) settles, and the comparator's error reaches the caller or 'error'", async () => {
   const p = await peer('victim')
-  const other = await extraDrive(p, 'other')
+  const other = await localDrive(p, 'other')
   await p.drive.put('/x', Buffer.from('mine'))
   await other.put('/x', Buffer.from('theirs'))
   const boom = new Error('comparator bug')
@@ -227,15 +227,6 @@ test("resolve: a comparator that throws: multi.addDrive(drive) settles, and the 
 
 // ---- case 4: forged blob pointers --------------------------------------------------------------------
 
-function drain(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-    stream.on('end', () => resolve(Buffer.concat(chunks)))
-    stream.on('error', reject)
-  })
-}
-
 for (const [kind, what] of FORGED_POINTERS.entries()) {
   test(`multi.readFile / get / createReadStream of a forged blob pointer (${what}) fail with ${BAD_POINTER_CODE}`, async () => {
     const { multi, path } = await forgedPointerSetup(kind)
@@ -243,7 +234,7 @@ for (const [kind, what] of FORGED_POINTERS.entries()) {
     const [read, got, streamed] = await Promise.all([
       outcome(multi.readFile(path)),
       outcome(multi.get(path)),
-      outcome(drain(multi.createReadStream(path)))
+      outcome(collect(multi.createReadStream(path)))
     ])
     assert.equal(
       { readFile: codeOf(read), get: codeOf(got), createReadStream: codeOf(streamed) },

@@ -2,20 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Candidate } from '../../src/events/types.js'
 import { dominates, headsOf, resolve, resolverId } from '../../src/index-store/resolve.js'
-
-const A = 'a'.repeat(64)
-const B = 'b'.repeat(64)
-const C = 'c'.repeat(64)
-
-function cand(
-  drive: string,
-  seq: number,
-  t: number,
-  clock: Record<string, number> = {},
-  kind: Candidate['kind'] = 'file'
-): Candidate {
-  return { drive, seq, kind, t, clock }
-}
+import { A, B, C, cand } from '../helpers/candidates.js'
 
 test('dominates: a writer that saw a record dominates it, whatever the clocks say', () => {
   const a = cand(A, 5, 10_000)
