@@ -20,25 +20,41 @@ export class ConflictsView {
   readonly element: HTMLElement
   private readonly ctx: ConflictsContext
   private generation = 0
+  /** Who wins each listed path, as last fetched: a change to a path makes it fetched again. */
+  private readonly known = new Map<string, WhoJson>()
 
   constructor(ctx: ConflictsContext) {
     this.ctx = ctx
     this.element = h('section', { class: 'view conflicts-view', 'aria-labelledby': 'conflicts-title' })
   }
 
+  /** Paths that changed (all of them: changes were missed) are fetched again at the next render. */
+  forget(paths: Iterable<string> | 'all'): void {
+    // A render under way may have fetched them before they changed: its result is dropped.
+    this.generation++
+    if (paths === 'all') this.known.clear()
+    else for (const path of paths) this.known.delete(path)
+  }
+
   async render(paths: string[]): Promise<void> {
     const generation = ++this.generation
-    const whos = await Promise.all(
-      paths.map((path, i) => (i < DETAILED ? api.who(path).catch(() => null) : Promise.resolve(null)))
-    )
+    const detailed = paths.slice(0, DETAILED)
+    const missing = detailed.filter((path) => !this.known.has(path))
+    const fetched = await Promise.all(missing.map((path) => api.who(path).catch(() => null)))
     if (generation !== this.generation) return
+    for (const [i, path] of missing.entries()) {
+      const who = fetched[i]
+      if (who) this.known.set(path, who)
+    }
+    const listed = new Set(detailed)
+    for (const path of this.known.keys()) if (!listed.has(path)) this.known.delete(path)
     const title = h('h2', { id: 'conflicts-title' }, 'Conflicts')
     if (paths.length === 0) {
       fill(this.element, title, h('p', { class: 'muted empty-state' }, 'No conflicts: every path has one head.'))
       return
     }
     const list = h('ul', { class: 'conflict-list' })
-    for (const [i, path] of paths.entries()) list.append(this.item(path, whos[i] ?? null))
+    for (const path of paths) list.append(this.item(path, this.known.get(path) ?? null))
     fill(
       this.element,
       title,

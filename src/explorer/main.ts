@@ -165,9 +165,12 @@ class Explorer {
     const folders = new Set<string>()
     for (const path of paths) for (const folder of ancestorsOf(path)) folders.add(folder)
     await this.tree.refresh(folders, paths)
+    this.conflictsView.forget(paths)
     await this.refreshConflicts()
     if (this.route.view === 'files' && this.panel.shows(paths)) await this.panel.refresh()
     if (this.route.view === 'conflicts') await this.conflictsView.render(this.conflicts)
+    const html = document.documentElement
+    html.dataset.updates = String(Number(html.dataset.updates ?? 0) + 1)
   }
 
   /** Re-reads everything shown (changes were missed). */
@@ -175,6 +178,7 @@ class Explorer {
     this.notify('Reconnected: the view was re-read from the server.')
     this.health = await api.health()
     await this.tree.reload()
+    this.conflictsView.forget('all')
     await this.refreshConflicts()
     await this.apply()
     const html = document.documentElement

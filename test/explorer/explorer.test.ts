@@ -272,6 +272,22 @@ test('a conflict: listed in the conflicts view with both candidates; its panel s
   await page.close()
 })
 
+test('the conflicts view, on a change elsewhere, fetches no path it already shows again', async () => {
+  const page = await open(alice, '/?view=conflicts')
+  const candidates = page.locator('li[data-path="/same.txt"] .conflict-candidates > li')
+  await candidates.first().waitFor()
+  const whos: string[] = []
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname.startsWith('/who/')) whos.push(req.url())
+  })
+  const updates = Number(await page.evaluate('document.documentElement.dataset.updates ?? 0'))
+  await put(alice, tokens.alice, '/a.txt', 'from alice')
+  await page.locator(`html[data-updates="${updates + 1}"]`).waitFor({ state: 'attached' })
+  assert.equal(whos, [])
+  assert.is(await candidates.count(), 2)
+  await page.close()
+})
+
 test('an overwrite by a peer that had seen the file: causal, the older version superseded by it', async () => {
   await put(alice, tokens.alice, '/plan.md', 'plan v1 by alice')
   await poll(async () => {
