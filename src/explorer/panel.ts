@@ -170,7 +170,8 @@ export class Panel {
     return h(
       'div',
       {},
-      this.heading(path, stat.type === 'symlink' ? 'link' : 'file'),
+      // /stat follows symlinks: who wins says whether the path itself is one.
+      this.heading(path, who.winner?.kind === 'symlink' ? 'link' : 'file'),
       h(
         'div',
         { class: 'actions' },
