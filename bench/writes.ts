@@ -66,8 +66,10 @@ export async function benchWrites(dir: string, sizes: WriteSizes): Promise<Resul
     one.writeFile.push(...writeTimes)
     rates.put.push(perSecond(sizes.writes, sum(putTimes)))
     rates.writeFile.push(perSecond(sizes.writes, sum(writeTimes)))
-    rates.writeBurst.push(await concurrent(writeFile, `/burst${run}`, sizes.writes, sizes.inFlight))
-    rates.putBurst.push(await concurrent(put, `/burst${run}`, sizes.writes, sizes.inFlight))
+    for (const write of sides) {
+      const burst = write === put ? rates.putBurst : rates.writeBurst
+      burst.push(await concurrent(write, `/burst${run}`, sizes.writes, sizes.inFlight))
+    }
   }
   // Every write of the bursts landed, as its own file in the merged view.
   for (let run = 0; run < sizes.runs; run++) {
